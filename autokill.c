@@ -1,0 +1,265 @@
+/* autokill: run COMMAND on a leash that holds even when autokill is SIGKILLed.
+ *
+ * autokill [OPTION]... COMMAND [ARG]...
+ *
+ * COMMAND runs in its own process group and is supervised like timeout(1) supervises: its
+ * status is passed through, signals sent to autokill are relayed to its group, and
+ * --timeout runs an escalation ladder (HUP, grace, TERM, grace, KILL by default) that ends
+ * as soon as COMMAND is gone. The leash: when autokill goes away for any reason, COMMAND
+ * goes too.
+ *   - kernel mode (Linux 7.1+): COMMAND is created with CLONE_PIDFD_AUTOKILL, so the kernel
+ *     SIGKILLs it when autokill's pidfd is released, even by SIGKILL. Unprivileged callers
+ *     need CLONE_NNP with it, so COMMAND cannot gain privileges through setuid programs.
+ *   - userspace mode: a watcher process holds a lifeline pipe whose other end autokill
+ *     holds; its hang-up runs the ladder on COMMAND's group. COMMAND's parent-death signal
+ *     (the ladder's first step) is the floor if the watcher itself is killed.
+ *
+ * Exit status: COMMAND's own; 124 --timeout fired; 137 the ladder sent KILL; 125 autokill's
+ * own failure or a usage error; 126 COMMAND cannot be executed; 127 COMMAND not found; when
+ * COMMAND died of a signal nobody in autokill sent, autokill dies of the same signal.
+ */
+#include "config.h"
+
+#include <argp.h>
+#include <err.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cli.h"
+#include "common/compat.h"
+#include "common/features.h"
+#include "common/leash.h"
+#include "common/spawn.h"
+#include "common/supervise.h"
+#include "common/util.h"
+
+struct opts {
+	struct common_opts c;
+	int64_t timeout_ns;
+	struct ladder ladder;
+};
+
+enum { OPT_NO_NNP = 0x200 };
+
+static const struct argp_option options[] = {
+	{"timeout", 't', "DURATION", 0,
+	 "run the ladder when COMMAND is still running after DURATION (0.5, 250ms, 2s, 1.5m, 1h, "
+	 "1d; 0: never)", 0},
+	{"ladder", 'L', "SIG,...", 0,
+	 "the signals of the escalation ladder, in order; the last must be KILL "
+	 "(default HUP,TERM,KILL)", 0},
+	{"grace", 'g', "DURATION", 0, "time between two steps of the ladder (default 2s)", 0},
+	{"no-nnp", OPT_NO_NNP, NULL, 0,
+	 "never set no_new_privs; the kernel leash then needs CAP_SYS_ADMIN", 0},
+	{0},
+};
+
+static void parse_ladder(struct argp_state *state, struct ladder *l, char *arg)
+{
+	char *save = NULL, *tok, *copy = strdup(arg);
+
+	if (!copy)
+		argp_failure(state, EXIT_TOOL_FAILURE, errno, "strdup");
+	l->n = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (l->n == LADDER_MAX)
+			argp_error(state, "ladder '%s' has more than %d steps", arg, LADDER_MAX);
+		if (parse_signal(tok, &l->sig[l->n]) < 0)
+			argp_error(state, "invalid signal '%s' in ladder '%s'", tok, arg);
+		l->n++;
+	}
+	free(copy);
+	if (l->n == 0 || l->sig[l->n - 1] != SIGKILL)
+		argp_error(state, "ladder '%s' must end with KILL", arg);
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct opts *o = state->input;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &o->c;
+		return 0;
+	case 't':
+		if (parse_duration(arg, &o->timeout_ns) < 0)
+			argp_error(state, "invalid duration '%s'", arg);
+		return 0;
+	case 'g':
+		if (parse_duration(arg, &o->ladder.grace_ns) < 0)
+			argp_error(state, "invalid duration '%s'", arg);
+		return 0;
+	case 'L':
+		parse_ladder(state, &o->ladder, arg);
+		return 0;
+	case OPT_NO_NNP:
+		o->c.nnp = 0;
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static const struct argp_child children[] = {{&common_argp, 0, NULL, 0}, {0}};
+
+static const char doc[] =
+	"Run COMMAND on a leash: it dies when autokill dies, even by SIGKILL.\v"
+	"The escalation ladder sends each signal to COMMAND's process group, followed by CONT, "
+	"waits the grace, and ends as soon as COMMAND is gone. TERM, HUP or INT received by "
+	"autokill are relayed and then continue the ladder; a second INT jumps to KILL; other "
+	"signals are relayed as they are.\n\n"
+	"Exit status:\n"
+	"  124  --timeout fired\n"
+	"  125  autokill itself failed, or a usage error\n"
+	"  126  COMMAND found but cannot be executed\n"
+	"  127  COMMAND not found\n"
+	"  137  the ladder had to send KILL\n"
+	"  -    otherwise COMMAND's status; if it died of signal N, autokill dies of signal N";
+
+static const struct argp argp = {options, parse_opt, "COMMAND [ARG]...", doc, children,
+				 NULL, NULL};
+
+const char *argp_program_version = PACKAGE_STRING;
+
+static struct opts parse_args(int argc, char **argv)
+{
+	struct opts o = {
+		.c = {.nnp = -1, .prog = "autokill"},
+		.ladder = {{SIGHUP, SIGTERM, SIGKILL}, 3, 2 * NS_PER_SEC},
+	};
+
+	cli_init("autokill", argv);
+	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
+	return o;
+}
+
+static bool has_cap_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return false;
+	return data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN);
+}
+
+static noreturn void spawn_failed(const struct opts *o, const struct spawn_res *res)
+{
+	if (strcmp(res->stage, "execve") == 0) {
+		warnx("cannot run '%s': %s", o->c.cmd[0], strerror(res->err));
+		exit(exec_errno_status(res->err));
+	}
+	errx(EXIT_TOOL_FAILURE, "cannot start '%s': %s: %s", o->c.cmd[0], res->stage,
+	     strerror(res->err));
+}
+
+/* Starts COMMAND with the kernel leash when the mode allows and the kernel has it, else
+ * plainly (the caller adds the userspace leash). Returns true for the kernel leash. */
+static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct spawn_res *res)
+{
+	bool cap = has_cap_sys_admin();
+	bool nnp = o->c.nnp == 1 || (o->c.nnp == -1 && !cap);
+
+	if (o->c.mode != MODE_USERSPACE && !(o->c.nnp == 0 && !cap)) {
+		req->kflags = CLONE_AUTOREAP | CLONE_PIDFD_AUTOKILL | (nnp ? CLONE_NNP : 0);
+		if (spawn_command(req, res) == 0) {
+			if (o->c.verbose)
+				warnx("mode=kernel: CLONE_PIDFD_AUTOKILL, no_new_privs %s",
+				      nnp ? (cap ? "applied (--nnp)" :
+						   "applied (no CAP_SYS_ADMIN)") :
+					    "not applied");
+			return true;
+		}
+		if (strcmp(res->stage, "clone3") != 0)
+			spawn_failed(o, res);
+		if (o->c.mode == MODE_KERNEL)
+			errx(EXIT_TOOL_FAILURE,
+			     "kernel mode unavailable: clone3 with CLONE_PIDFD_AUTOKILL: %s "
+			     "(needs Linux 7.1 and clone3 allowed)",
+			     strerror(res->err));
+		if (o->c.verbose)
+			warnx("mode=userspace: clone3 with CLONE_PIDFD_AUTOKILL: %s",
+			      strerror(res->err));
+	} else if (o->c.mode == MODE_KERNEL) {
+		errx(EXIT_TOOL_FAILURE,
+		     "--no-nnp needs CAP_SYS_ADMIN for the kernel leash: without it, the kernel "
+		     "only lets COMMAND be leashed with no_new_privs");
+	} else if (o->c.verbose) {
+		warnx("mode=userspace: %s", o->c.mode == MODE_USERSPACE ?
+						    "--mode=userspace" :
+						    "--no-nnp without CAP_SYS_ADMIN");
+	}
+	req->kflags = 0;
+	req->nnp = o->c.nnp == 1;
+	/* The floor under the watcher: if both autokill and the watcher die, COMMAND still
+	 * gets the first step of the ladder from the kernel. */
+	req->pdeathsig = o->ladder.sig[0];
+	if (spawn_command(req, res) < 0)
+		spawn_failed(o, res);
+	return false;
+}
+
+static int exit_code(const struct supervisor *sv, int status)
+{
+	if (sv->sent_kill)
+		return EXIT_KILLED;
+	if (sv->timed_out)
+		return EXIT_TIMEDOUT;
+	exit_like(status);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = parse_args(argc, argv);
+	struct supervisor sv = {.leash_fd = -1, .tty_fd = -1};
+	struct spawn_req req = {.pgrp = SPAWN_PGRP_NEW, .tty_fd = -1};
+	struct spawn_res res;
+	struct leash leash = {-1, 0, -1};
+	sigset_t orig;
+	bool kernel;
+	int status;
+
+	if (o.c.features) {
+		struct features f;
+
+		probe_features(&f);
+		print_features(&f, f.autokill ? "kernel" : "userspace");
+		return 0;
+	}
+	if (supervise_signals(&sv, &orig) < 0)
+		err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
+	sv.tty_fd = foreground_tty();
+	req.argv = o.c.cmd;
+	req.tty_fd = sv.tty_fd;
+	req.mask = &orig;
+	kernel = spawn_leashed(&o, &req, &res);
+	cli_verbose_started(&o.c, res.pid, res.method);
+	sv.pidfd = res.pidfd;
+	sv.pid = res.pid;
+	sv.parent = true;
+	sv.reap = !kernel;
+	sv.group = true;
+	sv.escalate = true;
+	sv.ladder = o.ladder;
+	sv.timeout_ns = o.timeout_ns;
+	sv.verbose = o.c.verbose;
+	if (!kernel) {
+		if (leash_start(&sv, &leash) < 0)
+			warn("cannot start the leash watcher; COMMAND keeps only its "
+			     "parent-death signal");
+		else if (o.c.verbose)
+			warnx("leash watcher %d, ladder grace %.2fs", (int)leash.watcher_pid,
+			      ns_to_s(o.ladder.grace_ns));
+	}
+	status = supervise(&sv);
+	supervise_restore_tty(&sv);
+	if (leash.watcher_pidfd >= 0)
+		leash_release(&leash);
+	if (status < 0)
+		err(EXIT_TOOL_FAILURE, "cannot read the status of '%s'", o.c.cmd[0]);
+	return exit_code(&sv, status);
+}

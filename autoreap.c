@@ -1,0 +1,289 @@
+/* autoreap: run COMMAND as a child that can never become a zombie.
+ *
+ * autoreap [OPTION]... COMMAND [ARG]...
+ *
+ * Fire-and-forget (default): COMMAND is started and autoreap exits 0 as soon as COMMAND has
+ * been executed. With --wait, autoreap waits for COMMAND through its pidfd, relays signals,
+ * keeps terminal job control working and exits with COMMAND's status.
+ *   - kernel mode (Linux 7.1+): COMMAND is created with CLONE_AUTOREAP, so it is reaped by
+ *     the kernel when it exits, whoever its parent is by then; its status is read through
+ *     the pidfd (PIDFD_INFO_EXIT).
+ *   - userspace mode: with --wait, autoreap reaps COMMAND the moment it exits. Without it,
+ *     COMMAND is orphaned at once (double fork) and its reaping falls to the nearest
+ *     subreaper or init; autoreap warns when that process does not look like it reaps.
+ *
+ * Exit status: 0 COMMAND started (fire-and-forget); with --wait COMMAND's own status, or
+ * autoreap dies of the signal that killed COMMAND; 125 autoreap's own failure or a usage
+ * error; 126 COMMAND cannot be executed; 127 COMMAND not found.
+ */
+#include "config.h"
+
+#include <argp.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cli.h"
+#include "common/compat.h"
+#include "common/features.h"
+#include "common/spawn.h"
+#include "common/supervise.h"
+#include "common/util.h"
+
+struct opts {
+	struct common_opts c;
+	bool wait, print_pid, setsid, detach, quiet;
+	const char *pid_file;
+};
+
+enum { OPT_PID_FILE = 0x200 };
+
+static const struct argp_option options[] = {
+	{"wait", 'w', NULL, 0, "wait for COMMAND and exit with its status, relaying signals", 0},
+	{"print-pid", 'p', NULL, 0, "print COMMAND's pid on stdout once it runs", 0},
+	{"pid-file", OPT_PID_FILE, "FILE", 0, "write COMMAND's pid to FILE (atomically)", 0},
+	{"setsid", 's', NULL, 0, "start COMMAND in a new session, detached from the terminal", 0},
+	{"detach", 'd', NULL, 0,
+	 "stdin, stdout and stderr that are a terminal, pipe or socket go to /dev/null", 0},
+	{"quiet", 'q', NULL, 0, "no warning about an init that does not reap", 0},
+	{0},
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct opts *o = state->input;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &o->c;
+		return 0;
+	case 'w':
+		o->wait = true;
+		return 0;
+	case 'p':
+		o->print_pid = true;
+		return 0;
+	case OPT_PID_FILE:
+		if (!*arg)
+			argp_error(state, "empty --pid-file");
+		o->pid_file = arg;
+		return 0;
+	case 's':
+		o->setsid = true;
+		return 0;
+	case 'd':
+		o->detach = true;
+		return 0;
+	case 'q':
+		o->quiet = true;
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static const struct argp_child children[] = {{&common_argp, 0, NULL, 0}, {0}};
+
+static const char doc[] =
+	"Run COMMAND as a child that is reaped automatically when it exits: it never becomes a "
+	"zombie, whoever its parent is by then.\v"
+	"Exit status:\n"
+	"  0    COMMAND was started (without --wait)\n"
+	"  125  autoreap itself failed, or a usage error\n"
+	"  126  COMMAND found but cannot be executed\n"
+	"  127  COMMAND not found\n"
+	"  -    with --wait, COMMAND's status; if it died of signal N, autoreap dies of "
+	"signal N";
+
+static const struct argp argp = {options, parse_opt, "COMMAND [ARG]...", doc, children,
+				 NULL, NULL};
+
+const char *argp_program_version = PACKAGE_STRING;
+
+static struct opts parse_args(int argc, char **argv)
+{
+	struct opts o = {.c = {.nnp = -1, .prog = "autoreap"}};
+
+	cli_init("autoreap", argv);
+	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
+	return o;
+}
+
+static noreturn void spawn_failed(const struct opts *o, const struct spawn_res *res)
+{
+	if (strcmp(res->stage, "execve") == 0) {
+		warnx("cannot run '%s': %s", o->c.cmd[0], strerror(res->err));
+		exit(exec_errno_status(res->err));
+	}
+	errx(EXIT_TOOL_FAILURE, "cannot start '%s': %s: %s", o->c.cmd[0], res->stage,
+	     strerror(res->err));
+}
+
+/* Kernel mode if allowed and available, else the userspace fallback. Returns true for the
+ * kernel's CLONE_AUTOREAP. */
+static bool spawn_reaped(const struct opts *o, struct spawn_req *req, struct spawn_res *res)
+{
+	const char *why = "--mode=userspace";
+
+	/* With --wait the status can only come through PIDFD_GET_INFO, which a seccomp
+	 * profile may refuse even where the flag exists. */
+	if (o->c.mode != MODE_USERSPACE && o->wait && !pidfd_info_works()) {
+		why = "PIDFD_GET_INFO refused";
+		if (o->c.mode == MODE_KERNEL)
+			errx(EXIT_TOOL_FAILURE, "kernel mode unavailable: %s", why);
+	} else if (o->c.mode != MODE_USERSPACE) {
+		req->kflags = CLONE_AUTOREAP | (o->c.nnp == 1 ? CLONE_NNP : 0);
+		if (spawn_command(req, res) == 0) {
+			if (o->c.verbose)
+				warnx("mode=kernel: CLONE_AUTOREAP");
+			return true;
+		}
+		if (strcmp(res->stage, "clone3") != 0)
+			spawn_failed(o, res);
+		if (o->c.mode == MODE_KERNEL)
+			errx(EXIT_TOOL_FAILURE,
+			     "kernel mode unavailable: clone3 with CLONE_AUTOREAP: %s "
+			     "(needs Linux 7.1 and clone3 allowed)",
+			     strerror(res->err));
+		why = strerror(res->err);
+	}
+	if (o->c.verbose)
+		warnx("mode=userspace: %s", why);
+	req->kflags = 0;
+	req->orphan = !o->wait;
+	if (spawn_command(req, res) < 0)
+		spawn_failed(o, res);
+	return false;
+}
+
+static void write_pid_file(const char *path, pid_t pid)
+{
+	char tmp[4096], buf[32];
+	int fd, n = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+		errx(EXIT_TOOL_FAILURE, "pid file name too long: '%s'", path);
+	/* A reader sees the old file or the whole new one, never a partial pid. */
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0 || write_all(fd, buf, (size_t)n) < 0 || fchmod(fd, 0644) < 0 ||
+	    close(fd) < 0 || rename(tmp, path) < 0) {
+		int e = errno;
+
+		unlink(tmp);
+		errno = e;
+		warn("cannot write pid file '%s'", path);
+	}
+}
+
+/* /proc/PID/status: does PID catch, ignore or block SIGCHLD? A process doing none of these
+ * never learns that a child died, so it does not reap (this machine's PID 1 is such). */
+static bool looks_like_reaper(pid_t pid, char *name, size_t namelen)
+{
+	char path[64], line[256];
+	unsigned long long mask, all = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Name: %63s", name) == 1)
+			name[namelen - 1] = '\0';
+		else if ((sscanf(line, "SigBlk: %llx", &mask) == 1 ||
+			  sscanf(line, "SigIgn: %llx", &mask) == 1 ||
+			  sscanf(line, "SigCgt: %llx", &mask) == 1))
+			all |= mask;
+	}
+	fclose(f);
+	return all & (1ULL << (SIGCHLD - 1));
+}
+
+/* Userspace fire-and-forget: COMMAND is an orphan now, adopted by its reaper. */
+static void check_reaper(pid_t pid)
+{
+	struct ar_pidfd_info info = {.mask = PIDFD_INFO_PID};
+	char name[64] = "?";
+	int fd = ar_pidfd_open(pid);
+
+	/* Gone already, and reaped: whoever adopted it does reap. */
+	if (fd < 0)
+		return;
+	if (ioctl(fd, PIDFD_GET_INFO, &info) == 0 && (info.mask & PIDFD_INFO_PID) &&
+	    !looks_like_reaper((pid_t)info.ppid, name, sizeof(name)))
+		warnx("warning: COMMAND's new parent, pid %u (%s), does not seem to reap orphans: "
+		      "COMMAND will stay a zombie after it exits (use --wait, a reaping init or "
+		      "subreaper, or Linux 7.1+; see autoreap(1))",
+		      info.ppid, name);
+	close(fd);
+}
+
+static void announce(const struct opts *o, pid_t pid)
+{
+	if (o->print_pid) {
+		printf("%d\n", (int)pid);
+		if (fflush(stdout) == EOF)
+			warn("cannot print the pid");
+	}
+	if (o->pid_file)
+		write_pid_file(o->pid_file, pid);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = parse_args(argc, argv);
+	struct supervisor sv = {.leash_fd = -1, .tty_fd = -1};
+	struct spawn_req req = {.tty_fd = -1};
+	struct spawn_res res;
+	sigset_t orig;
+	bool kernel;
+	int status;
+
+	if (o.c.features) {
+		struct features f;
+
+		probe_features(&f);
+		print_features(&f, f.autoreap ? "kernel" : "userspace");
+		return 0;
+	}
+	req.argv = o.c.cmd;
+	req.detach = o.detach;
+	req.nnp = o.c.nnp == 1;
+	req.pgrp = o.setsid ? SPAWN_SESSION : o.wait ? SPAWN_PGRP_NEW : SPAWN_PGRP_KEEP;
+	if (!o.wait) {
+		kernel = spawn_reaped(&o, &req, &res);
+		cli_verbose_started(&o.c, res.pid, res.method);
+		announce(&o, res.pid);
+		if (kernel)
+			close(res.pidfd);
+		else if (!o.quiet)
+			check_reaper(res.pid);
+		return 0;
+	}
+	if (supervise_signals(&sv, &orig) < 0)
+		err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
+	if (!o.setsid)
+		sv.tty_fd = foreground_tty();
+	req.tty_fd = sv.tty_fd;
+	req.mask = &orig;
+	kernel = spawn_reaped(&o, &req, &res);
+	cli_verbose_started(&o.c, res.pid, res.method);
+	announce(&o, res.pid);
+	sv.pidfd = res.pidfd;
+	sv.pid = res.pid;
+	sv.parent = true;
+	sv.reap = !kernel;
+	sv.group = true;
+	sv.verbose = o.c.verbose;
+	status = supervise(&sv);
+	supervise_restore_tty(&sv);
+	if (status < 0)
+		err(EXIT_TOOL_FAILURE, "cannot read the status of '%s'", o.c.cmd[0]);
+	exit_like(status);
+}

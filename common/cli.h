@@ -1,0 +1,37 @@
+/* cli.h: the options both tools share, as an argp child parser, and the command line's
+ * split into COMMAND and (for hand-off) NEXT. */
+#ifndef AUTOREAP_CLI_H
+#define AUTOREAP_CLI_H
+
+#include <argp.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+enum mode { MODE_AUTO, MODE_KERNEL, MODE_USERSPACE };
+
+struct common_opts {
+	int mode;	  /* enum mode */
+	bool verbose;
+	bool features;
+	int nnp;	  /* -1: default, 0: --no-nnp, 1: --nnp */
+	char **cmd;	  /* COMMAND [ARG]..., NULL-terminated (points into argv) */
+	const char *prog; /* "autoreap" or "autokill" */
+};
+
+/* Put this in the tool's argp children; KEY_INIT of the tool must set
+ * state->child_inputs[0] to its struct common_opts. */
+extern const struct argp common_argp;
+
+/* Sets argp's globals (version, exit status 125 for usage errors) for the tool. */
+void cli_init(const char *prog, char **argv);
+
+/* A usage error found after parsing: one line naming the problem plus the --help hint,
+ * exit 125, as argp does for its own errors. */
+_Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+const char *mode_name(int mode);
+
+/* With --verbose: "PROG: started PID with clone3|clone|fork". */
+void cli_verbose_started(const struct common_opts *o, pid_t pid, const char *method);
+
+#endif

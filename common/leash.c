@@ -1,0 +1,94 @@
+/* leash.c: the userspace leash watcher. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <stdnoreturn.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "leash.h"
+#include "spawn.h"
+
+/* Closes every fd above 2 but the two given, so the watcher holds no pipe, terminal or
+ * lifeline write end of the holder's (which would keep the lifeline from ever hanging up). */
+static void close_all_but(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	ar_close_range(3, (unsigned)lo - 1, 0);
+	if (hi > lo + 1)
+		ar_close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+	ar_close_range((unsigned)hi + 1, ~0U, 0);
+}
+
+static noreturn void watcher(const struct supervisor *cmd, int lifeline_r, bool keep_stderr)
+{
+	struct supervisor sv = *cmd;
+	int null = open("/dev/null", O_RDWR);
+
+	/* Its own session: the terminal's Ctrl-C and a kill of the holder's process group do
+	 * not reach it; the name keeps `pkill -x autokill` off it. */
+	setsid();
+	prctl(PR_SET_NAME, "autokill-leash");
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		if (!keep_stderr)
+			dup2(null, 2);
+	}
+	close_all_but(sv.pidfd, lifeline_r);
+	sv.sfd = -1;
+	sv.parent = sv.reap = false;
+	sv.no_status = true;
+	sv.tty_fd = -1;
+	sv.escalate = false;
+	sv.timeout_ns = 0;
+	sv.leash_fd = lifeline_r;
+	sv.next_step = -1;
+	sv.on_step = NULL;
+	supervise(&sv);
+	_exit(0);
+}
+
+int leash_start(const struct supervisor *cmd, struct leash *l)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0)
+		watcher(cmd, p[0], cmd->verbose);
+	close(p[0]);
+	l->watcher_pid = pid;
+	l->lifeline = p[1];
+	l->watcher_pidfd = ar_pidfd_open(pid);
+	if (l->watcher_pidfd < 0) {
+		int e = errno;
+
+		close(p[1]);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+void leash_release(struct leash *l)
+{
+	ar_pidfd_send_signal(l->watcher_pidfd, SIGKILL, 0);
+	pidfd_wait_status(l->watcher_pidfd, true);
+	close(l->watcher_pidfd);
+	if (l->lifeline >= 0)
+		close(l->lifeline);
+}

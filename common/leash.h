@@ -1,0 +1,27 @@
+/* leash.h: autokill's userspace leash, for kernels without CLONE_PIDFD_AUTOKILL.
+ *
+ * A watcher process holds the read end of a lifeline pipe; the holder (autokill, or a
+ * program it handed the leash to) holds the write end. When the last write end closes,
+ * whatever the reason (exit, SIGKILL, OOM kill), the watcher sees the hang-up and runs the
+ * ladder on COMMAND through its pidfd. No pid is ever used to signal. */
+#ifndef AUTOREAP_LEASH_H
+#define AUTOREAP_LEASH_H
+
+#include <sys/types.h>
+
+#include "supervise.h"
+
+struct leash {
+	int watcher_pidfd;
+	pid_t watcher_pid;
+	int lifeline; /* write end, close-on-exec: the holder's end */
+};
+
+/* Starts the watcher for the COMMAND that CMD supervises (pidfd, group, ladder, verbose).
+ * Returns 0, or -1 with errno. */
+int leash_start(const struct supervisor *cmd, struct leash *l);
+
+/* The holder is done with COMMAND (it has exited): stop and reap the watcher. */
+void leash_release(struct leash *l);
+
+#endif

@@ -1,0 +1,311 @@
+/* spawn.c: clone with a fallback chain, the child's set-up before execve, and exit status
+ * through pidfds.
+ *
+ * The child reports a failed set-up or execve over a close-on-exec pipe: end of file means
+ * execve succeeded, a record means it did not. This is what lets the tools exit 127/126
+ * with the reason instead of "started, then died".
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <stdnoreturn.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "spawn.h"
+
+struct report {
+	int stage; /* index into stage_names; 0: success */
+	int err;
+	pid_t pid; /* orphan mode: COMMAND's pid */
+};
+
+enum { ST_OK, ST_SETSID, ST_SETPGID, ST_TCSETPGRP, ST_DEVNULL, ST_NNP, ST_PDEATHSIG,
+       ST_EXEC, ST_FORK };
+static const char *const stage_names[] = {
+	"", "setsid", "setpgid", "tcsetpgrp", "/dev/null", "no_new_privs", "parent-death signal",
+	"execve", "fork",
+};
+
+/* A descriptor that the -d rule sends to /dev/null: a terminal, a pipe or a socket, i.e.
+ * something that ties COMMAND to its caller; files and devices were redirected on purpose. */
+static bool ties_to_caller(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return false;
+	return isatty(fd) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+}
+
+static noreturn void child_fail(int pipefd, int stage, int err)
+{
+	struct report r = {stage, err, 0};
+
+	(void)!write(pipefd, &r, sizeof(r));
+	_exit(stage == ST_EXEC ? (err == ENOENT ? 127 : 126) : 125);
+}
+
+/* Runs in the child between clone and execve: async-signal-safe calls only. */
+static noreturn void child_exec(const struct spawn_req *req, int pipefd, pid_t parent)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+
+	/* An ignored SIGCHLD would make COMMAND's own children vanish from wait(); an ignored
+	 * SIGPIPE (left by many runtimes) would turn `yes | head` into an endless write loop. */
+	sigaction(SIGCHLD, &dfl, NULL);
+	sigaction(SIGPIPE, &dfl, NULL);
+
+	if (req->pgrp == SPAWN_SESSION && setsid() < 0)
+		child_fail(pipefd, ST_SETSID, errno);
+	if (req->pgrp == SPAWN_PGRP_NEW && setpgid(0, 0) < 0)
+		child_fail(pipefd, ST_SETPGID, errno);
+	/* Still with every signal blocked, so SIGTTOU cannot stop us here. */
+	if (req->tty_fd >= 0 && tcsetpgrp(req->tty_fd, getpid()) < 0)
+		child_fail(pipefd, ST_TCSETPGRP, errno);
+	if (req->detach) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (null < 0)
+			child_fail(pipefd, ST_DEVNULL, errno);
+		for (int fd = 0; fd <= 2; fd++)
+			if (ties_to_caller(fd) && dup2(null, fd) < 0)
+				child_fail(pipefd, ST_DEVNULL, errno);
+	}
+	if (req->nnp && !(req->kflags & CLONE_NNP) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(pipefd, ST_NNP, errno);
+	if (req->pdeathsig) {
+		if (prctl(PR_SET_PDEATHSIG, req->pdeathsig) < 0)
+			child_fail(pipefd, ST_PDEATHSIG, errno);
+		/* The tool may have died before the prctl: then nothing would ever fire. */
+		/* Not raise(): after a raw clone, glibc's cached thread id is the parent's. */
+		if (getppid() != parent)
+			syscall(SYS_tgkill, getpid(), gettid(), req->pdeathsig);
+	}
+	if (req->mask)
+		sigprocmask(SIG_SETMASK, req->mask, NULL);
+	execvp(req->argv[0], req->argv);
+	child_fail(pipefd, ST_EXEC, errno);
+}
+
+/* clone3, else clone(CLONE_PIDFD), else fork + pidfd_open: container seccomp profiles
+ * refuse clone3 with ENOSYS or EPERM so that libc falls back, and so must we. Returns the
+ * pid in both processes' sense (0 in the child), -1 with errno. */
+static pid_t clone_child(const struct spawn_req *req, struct spawn_res *res, int *pidfd)
+{
+	struct ar_clone_args args = {
+		.flags = CLONE_PIDFD | req->kflags,
+		.pidfd = (uint64_t)(uintptr_t)pidfd,
+		.exit_signal = (req->kflags & CLONE_AUTOREAP) ? 0 : SIGCHLD,
+	};
+	pid_t pid;
+
+	res->method = "clone3";
+	pid = ar_clone3(&args);
+	if (pid >= 0 || req->kflags || (errno != ENOSYS && errno != EPERM))
+		return pid;
+	res->method = "clone";
+	pid = ar_clone_pidfd(pidfd);
+	if (pid >= 0 || (errno != ENOSYS && errno != EPERM && errno != EINVAL))
+		return pid;
+	res->method = "fork";
+	pid = fork();
+	if (pid > 0) {
+		/* Our own unreaped child: its pid cannot be reused before we wait for it. */
+		*pidfd = ar_pidfd_open(pid);
+		if (*pidfd < 0) {
+			int e = errno;
+
+			waitpid(pid, NULL, 0);
+			errno = e;
+			return -1;
+		}
+	}
+	return pid;
+}
+
+static int read_report(int fd, struct report *r)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, r, sizeof(*r));
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(*r) ? 1 : 0;
+}
+
+/* Orphan mode, in the intermediate process: starts COMMAND, waits for its execve, reaps
+ * it if it failed (so a failure leaves no zombie for a reaper that may never reap), and
+ * passes the outcome up. Exiting then hands COMMAND to the nearest reaper. */
+static noreturn void orphan_parent(const struct spawn_req *req, int up)
+{
+	struct spawn_req inner = *req;
+	struct report r = {ST_OK, 0, 0};
+	int p[2];
+	pid_t pid;
+
+	inner.orphan = false;
+	inner.pdeathsig = 0;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		child_fail(up, ST_FORK, errno);
+	pid = fork();
+	if (pid < 0)
+		child_fail(up, ST_FORK, errno);
+	if (pid == 0) {
+		close(p[0]);
+		child_exec(&inner, p[1], getppid());
+	}
+	close(p[1]);
+	if (read_report(p[0], &r))
+		waitpid(pid, NULL, 0);
+	r.pid = pid;
+	(void)!write(up, &r, sizeof(r));
+	_exit(0);
+}
+
+int spawn_command(const struct spawn_req *req, struct spawn_res *res)
+{
+	struct report r = {ST_OK, 0, 0};
+	pid_t parent = getpid();
+	int p[2], pidfd = -1;
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	res->pidfd = -1;
+	/* An ignored SIGCHLD inherited from our caller would have the kernel reap our children
+	 * behind our back, and their status would be lost. */
+	signal(SIGCHLD, SIG_DFL);
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		res->stage = "pipe2";
+		res->err = errno;
+		return -1;
+	}
+	pid = clone_child(req, res, &pidfd);
+	if (pid == 0) {
+		close(p[0]);
+		if (req->orphan)
+			orphan_parent(req, p[1]);
+		child_exec(req, p[1], parent);
+	}
+	close(p[1]);
+	if (pid < 0) {
+		res->stage = res->method;
+		res->err = errno;
+		close(p[0]);
+		return -1;
+	}
+	/* Both sides call setpgid, so the group exists whichever runs first (as shells do). */
+	if (req->pgrp == SPAWN_PGRP_NEW && !req->orphan)
+		setpgid(pid, pid);
+	res->pid = pid;
+	res->pidfd = pidfd;
+	res->kflags = req->kflags;
+	if (read_report(p[0], &r) && r.stage != ST_OK)
+		res->stage = stage_names[r.stage];
+	res->err = r.err;
+	close(p[0]);
+	if (req->orphan) {
+		/* The intermediate has exited or is about to: reap it. */
+		pidfd_wait_status(pidfd, true);
+		close(pidfd);
+		res->pidfd = -1;
+		res->pid = r.pid;
+		if (!res->stage && r.pid <= 0) {
+			res->stage = "fork";
+			res->err = ECHILD;
+		}
+	}
+	if (!res->stage)
+		return 0;
+	if (res->pidfd >= 0) {
+		pidfd_wait_status(res->pidfd, !(req->kflags & CLONE_AUTOREAP));
+		close(res->pidfd);
+		res->pidfd = -1;
+	}
+	return -1;
+}
+
+/* After POLLIN, an auto-reaped child's exit information may not be stored yet (seen on
+ * 6.18 in about one case out of ten): it is, once the pidfd also reports POLLHUP. Polling
+ * with no events asks for exactly that; the timeout is a guard against a missed wake-up. */
+static int read_exit_info(int pidfd)
+{
+	for (int i = 0; i < 1000; i++) {
+		struct ar_pidfd_info info = {.mask = PIDFD_INFO_EXIT};
+		struct pollfd pfd = {pidfd, 0, 0};
+
+		if (ioctl(pidfd, PIDFD_GET_INFO, &info) == 0 && (info.mask & PIDFD_INFO_EXIT))
+			return info.exit_code;
+		if (errno == ENOTTY || errno == EINVAL)
+			return -1;
+		poll(&pfd, 1, 10);
+	}
+	errno = ETIMEDOUT;
+	return -1;
+}
+
+static int waitid_status(int pidfd, int options)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | options) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (si.si_pid == 0)
+		return 0;
+	if (si.si_code == CLD_EXITED)
+		return W_EXITCODE(si.si_status, 0);
+	return si.si_status | (si.si_code == CLD_DUMPED ? WCOREFLAG : 0);
+}
+
+int pidfd_try_status(int pidfd, bool own_child, int *status)
+{
+	struct pollfd pfd = {pidfd, POLLIN, 0};
+	int st;
+
+	if (own_child) {
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+			if (errno != ECHILD)
+				return -1;
+			/* Reaped by someone else after all: its status is still in the pidfd. */
+			st = read_exit_info(pidfd);
+		} else if (si.si_pid == 0) {
+			return 0;
+		} else {
+			st = waitid_status(pidfd, 0);
+		}
+	} else {
+		if (poll(&pfd, 1, 0) <= 0)
+			return 0;
+		st = read_exit_info(pidfd);
+	}
+	if (st < 0)
+		return -1;
+	*status = st;
+	return 1;
+}
+
+int pidfd_wait_status(int pidfd, bool own_child)
+{
+	struct pollfd pfd = {pidfd, POLLIN, 0};
+
+	if (own_child)
+		return waitid_status(pidfd, 0);
+	while (poll(&pfd, 1, -1) < 0)
+		if (errno != EINTR)
+			return -1;
+	return read_exit_info(pidfd);
+}

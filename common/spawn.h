@@ -1,0 +1,52 @@
+/* spawn.h: the one way both tools start COMMAND. */
+#ifndef AUTOREAP_SPAWN_H
+#define AUTOREAP_SPAWN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum spawn_pgrp {
+	SPAWN_PGRP_KEEP, /* stay in the caller's process group */
+	SPAWN_PGRP_NEW,	 /* setpgid(0, 0): COMMAND leads a group the tool can signal whole */
+	SPAWN_SESSION,	 /* setsid(): also detached from the controlling terminal */
+};
+
+struct spawn_req {
+	char *const *argv;
+	uint64_t kflags;  /* CLONE_AUTOREAP, CLONE_NNP, CLONE_PIDFD_AUTOKILL: kernel mode */
+	int pgrp;	  /* enum spawn_pgrp */
+	int tty_fd;	  /* >= 0: COMMAND's new group takes this terminal's foreground */
+	bool nnp;	  /* no_new_privs by prctl when kflags lacks CLONE_NNP */
+	bool detach;	  /* stdio that is a terminal, pipe or socket goes to /dev/null */
+	bool orphan;	  /* double fork: COMMAND is reparented before the call returns */
+	int pdeathsig;	  /* 0, or the signal COMMAND gets when the tool dies */
+	const sigset_t *mask; /* the caller's original mask, restored in COMMAND */
+};
+
+struct spawn_res {
+	pid_t pid;
+	int pidfd;	  /* close-on-exec; -1 in orphan mode */
+	uint64_t kflags;  /* the kernel flags in effect */
+	const char *method; /* "clone3", "clone", "fork" */
+	/* on failure: */
+	const char *stage; /* what failed: "clone3", "setsid", "execve", ... */
+	int err;
+};
+
+/* Starts COMMAND and returns once it has been executed: 0, or -1 with res->stage and
+ * res->err set. A failed execve leaves no process behind (it is reaped here, or
+ * auto-reaped by the kernel). With req->kflags, a kernel that refuses the flags gives -1
+ * with stage "clone3" and nothing started, so the caller can fall back. */
+int spawn_command(const struct spawn_req *req, struct spawn_res *res);
+
+/* Exit status of a child through its pidfd: blocks until it has exited and returns its
+ * wait(2) status, or -1. OWN_CHILD: the caller is its parent and it is not auto-reaped, so
+ * waitid() reaps it; otherwise PIDFD_INFO_EXIT (Linux 6.15) is read once it is reaped. */
+int pidfd_wait_status(int pidfd, bool own_child);
+
+/* Like pidfd_wait_status, but without blocking: 0 if still running. */
+int pidfd_try_status(int pidfd, bool own_child, int *status);
+
+#endif

@@ -1,0 +1,266 @@
+/* supervise.c: the supervision loop.
+ *
+ * Everything arrives through one ppoll(): COMMAND's pidfd (its exit), a signalfd (signals
+ * to relay, SIGCHLD for stops, SIGCONT for our own resumption) and, for the leash watcher,
+ * the lifeline pipe. Deadlines are absolute CLOCK_MONOTONIC times, so neither EINTR nor an
+ * early wake-up stretches a grace period, and with nothing pending the loop sleeps without
+ * a timeout: no wake-ups while COMMAND runs.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <err.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "spawn.h"
+#include "supervise.h"
+#include "util.h"
+
+/* The signals relayed to COMMAND: those whose default action ends or concerns a process
+ * and that are sent from outside, not raised by a fault in the tool itself. */
+static const int relayable[] = {
+	SIGHUP,	 SIGINT,  SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,	SIGALRM, SIGWINCH,
+	SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGPWR,	SIGURG,	 SIGIO,	  SIGSTKFLT,
+};
+
+static bool ignored(int sig)
+{
+	struct sigaction sa;
+
+	return sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+}
+
+int supervise_signals(struct supervisor *sv, sigset_t *orig)
+{
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigemptyset(&sv->relay);
+	for (size_t i = 0; i < sizeof(relayable) / sizeof(relayable[0]); i++) {
+		if (ignored(relayable[i]))
+			continue;
+		sigaddset(&sv->relay, relayable[i]);
+	}
+	for (int s = SIGRTMIN; s <= SIGRTMAX; s++)
+		if (!ignored(s))
+			sigaddset(&sv->relay, s);
+	block = sv->relay;
+	/* Job control and our own plumbing: read from the signalfd, never relayed as is. */
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGCONT);
+	sigaddset(&block, SIGPIPE);
+	sigaddset(&block, SIGTTIN);
+	sigaddset(&block, SIGTTOU);
+	if (!ignored(SIGTSTP))
+		sigaddset(&block, SIGTSTP);
+	if (sigprocmask(SIG_BLOCK, &block, orig) < 0)
+		return -1;
+	sv->sfd = signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK);
+	sv->next_step = -1;
+	return sv->sfd < 0 ? -1 : 0;
+}
+
+int foreground_tty(void)
+{
+	pid_t pg = getpgrp();
+
+	if (pg != getpid())
+		return -1;
+	for (int fd = 0; fd <= 2; fd++)
+		if (isatty(fd) && tcgetpgrp(fd) == pg)
+			return fd;
+	return -1;
+}
+
+int supervise_signal(struct supervisor *sv, int sig)
+{
+	if (sv->group && !sv->group_broken) {
+		if (ar_pidfd_send_signal(sv->pidfd, sig, PIDFD_SIGNAL_PROCESS_GROUP) == 0)
+			return 0;
+		if (errno != EINVAL)
+			return -1;
+		/* Before Linux 6.9 only the process itself can be signalled safely. */
+		sv->group_broken = true;
+	}
+	return ar_pidfd_send_signal(sv->pidfd, sig, 0);
+}
+
+void supervise_restore_tty(const struct supervisor *sv)
+{
+	if (sv->tty_fd >= 0 && tcgetpgrp(sv->tty_fd) == sv->pid)
+		tcsetpgrp(sv->tty_fd, getpgrp());
+}
+
+static void run_step(struct supervisor *sv)
+{
+	int sig = sv->ladder.sig[sv->next_step];
+	int64_t t = now_ns();
+
+	supervise_signal(sv, sig);
+	/* A stopped COMMAND cannot act on a catchable signal until it is continued. */
+	if (sig != SIGKILL && sig != SIGSTOP)
+		supervise_signal(sv, SIGCONT);
+	if (sig == SIGKILL)
+		sv->sent_kill = true;
+	if (sv->verbose)
+		warnx("sent %s to %d after %.2fs", signal_name(sig), (int)sv->pid,
+		      ns_to_s(t - sv->start_ns));
+	if (sv->on_step)
+		sv->on_step(sv, sig, t - sv->start_ns);
+	sv->next_step++;
+	if (sv->next_step >= sv->ladder.n)
+		sv->next_step = -1;
+	else
+		sv->step_at = t + sv->ladder.grace_ns;
+}
+
+/* Starts the ladder at step FIRST unless it is already running further on. */
+static void start_ladder(struct supervisor *sv, int first, int64_t delay)
+{
+	if (first >= sv->ladder.n || (sv->next_step >= 0 && sv->next_step >= first))
+		return;
+	sv->next_step = first;
+	sv->step_at = now_ns() + delay;
+}
+
+/* COMMAND stopped (Ctrl-Z, TSTP relayed, or SIGTTIN in the background): take the terminal back and stop
+ * ourselves, so the shell sees the job stopped; on `fg` or `bg` we are continued here. */
+static void follow_stop(struct supervisor *sv)
+{
+	siginfo_t si;
+	sigset_t cont;
+
+	memset(&si, 0, sizeof(si));
+	if (!sv->parent ||
+	    waitid((idtype_t)P_PIDFD, (id_t)sv->pidfd, &si, WSTOPPED | WNOHANG) < 0 ||
+	    si.si_pid == 0)
+		return;
+	/* Only job-control stops are followed; a SIGSTOP sent to COMMAND by someone else is
+	 * between them and COMMAND (timeout(1) does not follow it either). */
+	if (si.si_status == SIGSTOP)
+		return;
+	supervise_restore_tty(sv);
+	raise(SIGSTOP);
+	/* Continued. Drop the SIGCONT that woke us, then hand the terminal back if the shell
+	 * made us the foreground job again (fg), and continue COMMAND either way (fg or bg). */
+	sigemptyset(&cont);
+	sigaddset(&cont, SIGCONT);
+	sigtimedwait(&cont, NULL, &(struct timespec){0, 0});
+	if (sv->tty_fd >= 0 && tcgetpgrp(sv->tty_fd) == getpgrp())
+		tcsetpgrp(sv->tty_fd, sv->pid);
+	supervise_signal(sv, SIGCONT);
+}
+
+static void on_signal(struct supervisor *sv, int sig)
+{
+	int pos;
+
+	switch (sig) {
+	case SIGCHLD:
+		follow_stop(sv);
+		return;
+	case SIGCONT:
+		if (sv->tty_fd >= 0 && tcgetpgrp(sv->tty_fd) == getpgrp())
+			tcsetpgrp(sv->tty_fd, sv->pid);
+		supervise_signal(sv, SIGCONT);
+		return;
+	case SIGTSTP:
+		/* Someone asked us to stop: stop COMMAND; its stop then stops us. */
+		supervise_signal(sv, SIGTSTP);
+		return;
+	case SIGPIPE:
+	case SIGTTIN:
+	case SIGTTOU:
+		return;
+	}
+	if (!sigismember(&sv->relay, sig))
+		return;
+	if (sv->escalate && sig == SIGINT && ++sv->ints >= 2) {
+		/* A second Ctrl-C: the user wants it gone now. */
+		sv->next_step = sv->ladder.n - 1;
+		run_step(sv);
+		return;
+	}
+	supervise_signal(sv, sig);
+	if (sv->verbose)
+		warnx("relayed %s to %d", signal_name(sig), (int)sv->pid);
+	if (!sv->escalate || (sig != SIGTERM && sig != SIGHUP && sig != SIGINT))
+		return;
+	/* The relayed signal stands for its own step of the ladder (or the first one when it
+	 * is not on the ladder); the steps after it follow after the grace. */
+	for (pos = 0; pos < sv->ladder.n && sv->ladder.sig[pos] != sig; pos++)
+		;
+	start_ladder(sv, pos < sv->ladder.n ? pos + 1 : 1, sv->ladder.grace_ns);
+}
+
+static void drain_signals(struct supervisor *sv)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sv->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		on_signal(sv, (int)si.ssi_signo);
+}
+
+int supervise(struct supervisor *sv)
+{
+	int64_t timeout_at;
+	int status;
+
+	sv->start_ns = now_ns();
+	timeout_at = sv->timeout_ns ? sv->start_ns + sv->timeout_ns : 0;
+	for (;;) {
+		struct pollfd pfd[3] = {
+			{sv->pidfd, POLLIN, 0}, {sv->sfd, POLLIN, 0}, {sv->leash_fd, POLLIN, 0},
+		};
+		int64_t due = 0, t;
+		struct timespec ts, *tsp = NULL;
+		int r;
+
+		if (!sv->timed_out && timeout_at)
+			due = timeout_at;
+		if (sv->next_step >= 0 && (!due || sv->step_at < due))
+			due = sv->step_at;
+		if (due) {
+			t = due - now_ns();
+			if (t < 0)
+				t = 0;
+			ts.tv_sec = t / NS_PER_SEC;
+			ts.tv_nsec = t % NS_PER_SEC;
+			tsp = &ts;
+		}
+		r = ppoll(pfd, sv->leash_fd >= 0 ? 3 : 2, tsp, NULL);
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r > 0 && pfd[0].revents && sv->no_status)
+			return 0;
+		if (r > 0 && pfd[0].revents) {
+			r = pidfd_try_status(sv->pidfd, sv->reap, &status);
+			if (r < 0)
+				return -1;
+			if (r > 0)
+				return status;
+		}
+		if (r >= 0 && pfd[1].revents)
+			drain_signals(sv);
+		if (sv->leash_fd >= 0 && pfd[2].revents) {
+			/* The last holder of the lifeline is gone: it is the holder's death. */
+			sv->leash_fd = -1;
+			start_ladder(sv, 0, 0);
+		}
+		t = now_ns();
+		if (!sv->timed_out && timeout_at && t >= timeout_at) {
+			sv->timed_out = true;
+			start_ladder(sv, 0, 0);
+		}
+		if (sv->next_step >= 0 && t >= sv->step_at)
+			run_step(sv);
+	}
+}

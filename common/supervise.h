@@ -1,0 +1,69 @@
+/* supervise.h: the one poll loop that waits for COMMAND, relays signals, keeps terminal job
+ * control working and runs the escalation ladder. autoreap --wait, autokill and autokill's
+ * userspace leash watcher all run it with different settings. */
+#ifndef AUTOREAP_SUPERVISE_H
+#define AUTOREAP_SUPERVISE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define LADDER_MAX 8
+
+struct ladder {
+	int sig[LADDER_MAX];
+	int n;
+	int64_t grace_ns;
+};
+
+struct supervisor {
+	/* Set by the caller. */
+	int pidfd;
+	pid_t pid;
+	bool parent;	/* COMMAND is our child: its stops are visible to waitid() */
+	bool reap;	/* ... and not auto-reaped: its status comes from waitid() */
+	bool group;	/* COMMAND leads its own process group: signal the whole group */
+	int tty_fd;	/* the terminal whose foreground COMMAND's group holds, or -1 */
+	bool escalate;	/* TERM, HUP and INT received start the ladder (autokill) */
+	struct ladder ladder;
+	int64_t timeout_ns; /* 0: no timeout */
+	int leash_fd;	/* hang-up here means the holder let go: run the ladder; or -1 */
+	bool no_status;	/* only COMMAND's end matters, not its status (the watcher) */
+	bool verbose;
+	void (*on_step)(const struct supervisor *sv, int sig, int64_t elapsed_ns);
+
+	/* Results of supervise(). */
+	bool timed_out;
+	bool sent_kill;
+	int64_t start_ns;
+
+	/* Internal. */
+	int sfd;
+	sigset_t relay;
+	int next_step;	     /* index into ladder, -1: not running */
+	int64_t step_at;     /* absolute CLOCK_MONOTONIC deadline of the next step */
+	int ints;	     /* SIGINTs received */
+	bool group_broken;   /* kernel before 6.9: no PIDFD_SIGNAL_PROCESS_GROUP */
+};
+
+/* Blocks the signals the loop handles, saving the caller's mask in *orig (to restore in
+ * COMMAND), and opens the signalfd. Signals ignored at start stay ignored and are never
+ * relayed, as with timeout(1): a background job stays immune to the terminal's Ctrl-C. */
+int supervise_signals(struct supervisor *sv, sigset_t *orig);
+
+/* Waits for COMMAND's end, doing all of the above; returns its wait(2) status or -1. */
+int supervise(struct supervisor *sv);
+
+/* Sends SIG to COMMAND (its group when sv->group); returns 0 or -1. */
+int supervise_signal(struct supervisor *sv, int sig);
+
+/* Gives the terminal back to our own process group if COMMAND's group still holds it. */
+void supervise_restore_tty(const struct supervisor *sv);
+
+/* A terminal among fds 0-2 for which we are a foreground job leader, or -1: only then does
+ * COMMAND's group get the terminal's foreground (a shell script's commands are not leaders
+ * and must leave the terminal to the script's own group). */
+int foreground_tty(void);
+
+#endif

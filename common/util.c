@@ -1,0 +1,227 @@
+/* util.c: parsers, the exit-status mapping and small I/O helpers. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int parse_duration(const char *s, int64_t *ns)
+{
+	static const struct {
+		const char *suffix;
+		double scale;
+	} units[] = {
+		{"", 1e9}, {"s", 1e9}, {"ms", 1e6}, {"m", 60e9}, {"h", 3600e9}, {"d", 86400e9},
+	};
+	char *end;
+	double v;
+
+	size_t digits = 0, points = 0, len;
+	char num[64];
+
+	/* strtod alone would accept " 1", "-1", "inf", "nan", "1e3" and "0x10": a duration is
+	 * digits with at most one decimal point, then an optional unit. */
+	for (len = 0; isdigit((unsigned char)s[len]) || s[len] == '.'; len++) {
+		if (s[len] == '.')
+			points++;
+		else
+			digits++;
+	}
+	if (!digits || points > 1 || len >= sizeof(num))
+		return -1;
+	memcpy(num, s, len);
+	num[len] = '\0';
+	errno = 0;
+	v = strtod(num, NULL);
+	end = (char *)s + len;
+	if (errno == ERANGE || !isfinite(v))
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix) != 0)
+			continue;
+		v *= units[i].scale;
+		/* 2^63 ns is 292 years; anything longer is a typo, not a deadline. */
+		if (v >= 9.2e18)
+			return -1;
+		*ns = (int64_t)(v + 0.5);
+		return 0;
+	}
+	return -1;
+}
+
+static const char *const signames[] = {
+	[SIGHUP] = "HUP",   [SIGINT] = "INT",	    [SIGQUIT] = "QUIT",	  [SIGILL] = "ILL",
+	[SIGTRAP] = "TRAP", [SIGABRT] = "ABRT",	    [SIGBUS] = "BUS",	  [SIGFPE] = "FPE",
+	[SIGKILL] = "KILL", [SIGUSR1] = "USR1",	    [SIGSEGV] = "SEGV",	  [SIGUSR2] = "USR2",
+	[SIGPIPE] = "PIPE", [SIGALRM] = "ALRM",	    [SIGTERM] = "TERM",	  [SIGSTKFLT] = "STKFLT",
+	[SIGCHLD] = "CHLD", [SIGCONT] = "CONT",	    [SIGSTOP] = "STOP",	  [SIGTSTP] = "TSTP",
+	[SIGTTIN] = "TTIN", [SIGTTOU] = "TTOU",	    [SIGURG] = "URG",	  [SIGXCPU] = "XCPU",
+	[SIGXFSZ] = "XFSZ", [SIGVTALRM] = "VTALRM", [SIGPROF] = "PROF",	  [SIGWINCH] = "WINCH",
+	[SIGIO] = "IO",	    [SIGPWR] = "PWR",	    [SIGSYS] = "SYS",
+};
+
+const char *signal_name(int sig)
+{
+	static char buf[16];
+
+	if (sig > 0 && sig < (int)(sizeof(signames) / sizeof(signames[0])) && signames[sig])
+		return signames[sig];
+	if (sig >= SIGRTMIN && sig <= SIGRTMAX) {
+		if (sig - SIGRTMIN <= SIGRTMAX - sig)
+			snprintf(buf, sizeof(buf), "RTMIN+%d", sig - SIGRTMIN);
+		else
+			snprintf(buf, sizeof(buf), "RTMAX-%d", SIGRTMAX - sig);
+		return buf;
+	}
+	snprintf(buf, sizeof(buf), "%d", sig);
+	return buf;
+}
+
+/* A whole decimal number with no sign, space or junk; -1 otherwise. */
+static long parse_small_uint(const char *s, long max)
+{
+	long v = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		v = v * 10 + (*s - '0');
+		if (v > max)
+			return -1;
+	}
+	return v;
+}
+
+static int parse_rt_offset(const char *s, int base, int dir, int *sig)
+{
+	long off = 0;
+
+	if (*s) {
+		if (*s != (dir > 0 ? '+' : '-'))
+			return -1;
+		off = parse_small_uint(s + 1, SIGRTMAX - SIGRTMIN);
+		if (off < 0)
+			return -1;
+	}
+	*sig = base + dir * (int)off;
+	return 0;
+}
+
+int parse_signal(const char *s, int *sig)
+{
+	long n;
+
+	if (isdigit((unsigned char)s[0])) {
+		n = parse_small_uint(s, SIGRTMAX);
+		if (n < 1)
+			return -1;
+		*sig = (int)n;
+		return 0;
+	}
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	if (strncasecmp(s, "RTMIN", 5) == 0)
+		return parse_rt_offset(s + 5, SIGRTMIN, 1, sig);
+	if (strncasecmp(s, "RTMAX", 5) == 0)
+		return parse_rt_offset(s + 5, SIGRTMAX, -1, sig);
+	for (size_t i = 1; i < sizeof(signames) / sizeof(signames[0]); i++) {
+		if (signames[i] && strcasecmp(s, signames[i]) == 0) {
+			*sig = (int)i;
+			return 0;
+		}
+	}
+	/* The aliases procps and bash accept. */
+	if (strcasecmp(s, "IOT") == 0)
+		*sig = SIGABRT;
+	else if (strcasecmp(s, "POLL") == 0)
+		*sig = SIGIO;
+	else if (strcasecmp(s, "CLD") == 0)
+		*sig = SIGCHLD;
+	else
+		return -1;
+	return 0;
+}
+
+int parse_fd(const char *s, int *fd)
+{
+	long v = parse_small_uint(s, 1L << 20);
+
+	if (v < 0)
+		return -1;
+	*fd = (int)v;
+	return 0;
+}
+
+int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+}
+
+double ns_to_s(int64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+noreturn void exit_like(int status)
+{
+	struct rlimit nocore = {0, 0};
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigset_t one;
+	int sig;
+
+	if (WIFEXITED(status))
+		exit(WEXITSTATUS(status));
+	sig = WTERMSIG(status);
+	/* COMMAND already dumped core if it was going to; a second, useless core of the tool
+	 * would only overwrite it. coreutils timeout does the same. */
+	setrlimit(RLIMIT_CORE, &nocore);
+	/* A piped core_pattern ignores RLIMIT_CORE 0; a non-dumpable process dumps nothing. */
+	prctl(PR_SET_DUMPABLE, 0);
+	fflush(stdout);
+	sigaction(sig, &dfl, NULL);
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	raise(sig);
+	sigprocmask(SIG_UNBLOCK, &one, NULL);
+	exit(128 + sig);
+}
+
+int exec_errno_status(int err)
+{
+	return err == ENOENT || err == ENOTDIR ? EXIT_ENOENT : EXIT_CANNOT_INVOKE;
+}

@@ -1,0 +1,46 @@
+/* util.h: the exit-status table, parsers and small helpers shared by autoreap and autokill. */
+#ifndef AUTOREAP_UTIL_H
+#define AUTOREAP_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdnoreturn.h>
+#include <sys/types.h>
+
+/* The exit-status table, the same as coreutils timeout(1). COMMAND's own exit status passes
+ * through unchanged; a COMMAND killed by signal N makes the tool die of signal N. */
+enum {
+	EXIT_TIMEDOUT = 124,	 /* autokill --timeout fired */
+	EXIT_TOOL_FAILURE = 125, /* usage error or the tool's own failure; no COMMAND started */
+	EXIT_CANNOT_INVOKE = 126, /* COMMAND found but could not be executed */
+	EXIT_ENOENT = 127,	 /* COMMAND not found */
+	EXIT_KILLED = 137,	 /* autokill had to send SIGKILL (128 + 9) */
+};
+
+#define NS_PER_SEC 1000000000LL
+#define NS_PER_MS 1000000LL
+
+/* Parsers return 0, or -1 with nothing written. */
+int parse_duration(const char *s, int64_t *ns);
+int parse_signal(const char *s, int *sig);
+int parse_fd(const char *s, int *fd);
+
+/* "TERM", "RTMIN+2"; a static buffer for the real-time ones. */
+const char *signal_name(int sig);
+
+int64_t now_ns(void);
+double ns_to_s(int64_t ns);
+
+/* Loops over short writes and EINTR; -1 with errno on failure. */
+int write_all(int fd, const void *buf, size_t len);
+
+/* Dies the way a process with wait(2) status STATUS died: exits with its code, or disables
+ * core dumps and raises its signal, so that shells report 128+N and make reports the
+ * signal. Falls back to exit(128+N) for signals whose default action is not to die. */
+noreturn void exit_like(int status);
+
+/* Maps an execve errno to 127 (not found) or 126 (cannot execute). */
+int exec_errno_status(int err);
+
+#endif

@@ -1,0 +1,130 @@
+#!/usr/bin/env bats
+# autokill: the ladder, relaying, exit statuses, and the userspace leash.
+
+load common
+
+# start_recorder ARGS...: autokill ARGS... sigrec (catching HUP, INT and TERM) in the
+# background under a reaping subreaper that waits for every descendant; sets AKPID.
+start_recorder() {
+	"$H/subreaper" -w -r "$T/rep" "$AK" "$@" "$H/sigrec" -c HUP,INT,TERM -r "$T/ready" "$T/log" 3>&- &
+	BG_PIDS=$!
+	wait_for "[[ -s $T/ready ]]"
+	AKPID=$(child_of "$BG_PIDS")
+	CMDPID=$(cat "$T/ready")
+}
+
+@test "userspace leash: SIGKILL of autokill gives COMMAND HUP, TERM, KILL after the grace" {
+	start_recorder --mode=userspace -g 0.5
+	kill -KILL "$AKPID"
+	wait "$BG_PIDS" || true
+	assert_equal "$(signals_in "$T/log")" "HUP TERM"
+	hup=$(first_ns "$T/log" HUP)
+	term=$(first_ns "$T/log" TERM)
+	gap=$(((term - hup) / 1000000))
+	# At least the grace, and within a generous bound.
+	((gap >= 500 && gap < 5000)) || fail "HUP->TERM gap ${gap}ms for a 500ms grace"
+	# KILL came last: the recorder died of it, and nothing is left.
+	grep -qx "alive 0" "$T/rep"
+	ended "$CMDPID"
+}
+
+@test "userspace leash with --grace 0: the whole ladder at once" {
+	start_recorder --mode=userspace -g 0
+	kill -KILL "$AKPID"
+	wait "$BG_PIDS" || true
+	ended "$CMDPID"
+	grep -qx "alive 0" "$T/rep"
+}
+
+@test "--timeout: the ladder stops as soon as COMMAND exits on TERM; 124" {
+	run "$AK" -t 0.2 -g 0.2 "$H/sigrec" -c HUP -x TERM:0 -r "$T/ready" "$T/log"
+	assert_equal "$status" 124
+	assert_equal "$(signals_in "$T/log")" "HUP TERM"
+}
+
+@test "--timeout: a COMMAND that ignores everything dies by KILL; 137" {
+	run "$AK" -v -t 0.1 -g 0.1 sh -c 'trap "" HUP TERM; echo ready; while :; do :; done'
+	assert_equal "$status" 137
+	assert_line --regexp "^autokill: sent HUP to [0-9]+ after 0\.[0-9]+s$"
+	assert_line --regexp "^autokill: sent TERM to [0-9]+ after 0\.[0-9]+s$"
+	assert_line --regexp "^autokill: sent KILL to [0-9]+ after 0\.[0-9]+s$"
+}
+
+@test "--ladder picks the steps; SIGCONT lets a stopped COMMAND act on them" {
+	run "$AK" -L TERM,KILL -t 0.1 -g 5 sh -c 'kill -STOP $$; exit 3'
+	assert_equal "$status" 124
+}
+
+@test "no timeout: COMMAND's own status passes through" {
+	run "$AK" -t 10 sh -c 'exit 3'
+	assert_equal "$status" 3
+}
+
+@test "TERM sent to autokill is relayed first, then the ladder goes on" {
+	start_recorder -g 0.3
+	kill -TERM "$AKPID"
+	wait "$BG_PIDS" && st=0 || st=$?
+	assert_equal "$st" 137
+	assert_equal "$(signals_in "$T/log")" "TERM"
+}
+
+@test "INT is relayed and continues with TERM; a second INT jumps to KILL" {
+	start_recorder -g 10
+	kill -INT "$AKPID"
+	wait_for "grep -q INT $T/log"
+	kill -INT "$AKPID"
+	wait "$BG_PIDS" && st=0 || st=$?
+	assert_equal "$st" 137
+	assert_equal "$(signals_in "$T/log")" "INT"
+}
+
+@test "INT then the grace: TERM follows INT" {
+	start_recorder -g 0.2
+	kill -INT "$AKPID"
+	wait "$BG_PIDS" && st=0 || st=$?
+	assert_equal "$st" 137
+	assert_equal "$(signals_in "$T/log")" "INT TERM"
+}
+
+@test "other signals are relayed as they are; ignored-at-start ones are not" {
+	(
+		trap '' USR2
+		exec "$AK" "$H/sigrec" -c USR1,USR2,WINCH -x TERM:0 -r "$T/ready" "$T/log" 3>&-
+	) &
+	BG_PIDS=$!
+	wait_for "[[ -s $T/ready ]]"
+	kill -USR2 "$BG_PIDS"
+	kill -USR1 "$BG_PIDS"
+	wait_for "grep -q USR1 $T/log"
+	kill -WINCH "$BG_PIDS"
+	wait_for "grep -q WINCH $T/log"
+	kill -TERM "$BG_PIDS"
+	wait "$BG_PIDS" && st=0 || st=$?
+	assert_equal "$st" 0
+	assert_equal "$(signals_in "$T/log")" "USR1 WINCH TERM"
+}
+
+@test "the ladder reaches COMMAND's whole process group: sh -c 'sleep | sleep'" {
+	"$H/subreaper" -r "$T/rep" "$AK" -t 0.2 -g 0.2 sh -c 'sleep 100 | sleep 100; exit 0' && st=0 || st=$?
+	assert_equal "$st" 124
+	grep -qx "alive 0" "$T/rep"
+}
+
+@test "killing autokill's process group does not stop the userspace leash" {
+	"$H/subreaper" -w -r "$T/rep" setsid "$AK" --mode=userspace -g 0.2 "$H/sigrec" -c HUP,TERM -r "$T/ready" "$T/log" 3>&- &
+	BG_PIDS=$!
+	wait_for "[[ -s $T/ready ]]"
+	ak=$(child_of "$BG_PIDS")
+	assert_equal "$(cut -d' ' -f5 "/proc/$ak/stat")" "$ak"
+	kill -KILL -- "-$ak"
+	wait "$BG_PIDS" || true
+	assert_equal "$(signals_in "$T/log")" "HUP TERM"
+	grep -qx "alive 0" "$T/rep"
+}
+
+@test "autokill's exec of a missing COMMAND starts no watcher and leaves nothing" {
+	run "$H/subreaper" -r "$T/rep" "$AK" --mode=userspace no-such-command-here
+	assert_equal "$status" 127
+	grep -qx "alive 0" "$T/rep"
+	grep -qx "zombies 0" "$T/rep"
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bats
+# Exec failures and the exit-status table shared by both tools.
+
+load common
+
+@test "COMMAND not found: 127 and one line naming it" {
+	for tool in "$AR" "$AR -w" "$AK"; do
+		run $tool no-such-command-here
+		assert_equal "$status" 127
+		name=${tool##*/}
+		assert_output "${name% -w}: cannot run 'no-such-command-here': No such file or directory"
+	done
+}
+
+@test "COMMAND not executable: 126 and one line naming it" {
+	printf 'data\n' >"$T/plain"
+	chmod 644 "$T/plain"
+	for tool in "$AR" "$AR -w" "$AK"; do
+		run $tool "$T/plain"
+		assert_equal "$status" 126
+		assert_output --regexp "cannot run '$T/plain': Permission denied$"
+	done
+	run "$AK" "$T"
+	assert_equal "$status" 126
+}
+
+@test "exit codes 0..255 pass through unchanged (autokill, autoreap --wait)" {
+	for code in $(seq 0 255); do
+		"$AK" sh -c "exit $code" && st=0 || st=$?
+		[[ $st == "$code" ]] || fail "autokill: $code became $st"
+		"$AR" -w sh -c "exit $code" && st=0 || st=$?
+		[[ $st == "$code" ]] || fail "autoreap -w: $code became $st"
+	done
+}
+
+@test "a COMMAND killed by a signal makes the tool die of that signal, without a core" {
+	cd "$T"
+	ulimit -c unlimited
+	for sig in TERM KILL SEGV INT HUP; do
+		run "$H/status" "$AK" sh -c "kill -$sig \$\$"
+		assert_output "signal $sig"
+		run "$H/status" "$AR" -w sh -c "kill -$sig \$\$"
+		assert_output "signal $sig"
+	done
+}
+
+@test "fire-and-forget autoreap exits 0 once COMMAND runs" {
+	run "$H/subreaper" -w "$AR" sh -c 'exit 7'
+	assert_success
+}

@@ -1,0 +1,219 @@
+/* ptyjob: a tiny job-control shell on a pseudo-terminal, driven by a script on stdin.
+ *
+ * ptyjob COMMAND [ARG]...
+ *
+ * Starts COMMAND as the foreground job of a new session whose controlling terminal is a
+ * pty, as an interactive shell would, then reads one step per line from stdin and prints
+ * one result line per step on stdout:
+ *   intr | susp          type Ctrl-C / Ctrl-Z              -> "sent"
+ *   type TEXT            type TEXT and a newline           -> "sent"
+ *   wait-file PATH       until PATH exists                 -> "file PATH"
+ *   output TEXT          until the terminal showed TEXT    -> "output TEXT"
+ *   stopped              until the job stops               -> "stopped" | "exit N" | ...
+ *   fg                   foreground + SIGCONT, like fg     -> "fg"
+ *   exit                 until the job ends                -> "exit N" | "signal NAME"
+ *   owner                the terminal's foreground group   -> "fg=job" | "fg=shell" | ...
+ * Each step is bounded (10 s): "timeout" and exit 124. At the end every process left in
+ * the session is SIGKILLed and reaped.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "common/compat.h"
+#include "common/util.h"
+
+static int master, slave, jobfd;
+static pid_t job;
+static char seen[65536];
+static size_t nseen;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	printf("timeout\n");
+	fflush(stdout);
+	_exit(124);
+}
+
+static void drain(int wait_ms)
+{
+	struct pollfd p = {master, POLLIN, 0};
+
+	while (poll(&p, 1, wait_ms) > 0) {
+		ssize_t n = read(master, seen + nseen, sizeof(seen) - 1 - nseen);
+
+		if (n <= 0)
+			break;
+		nseen += (size_t)n;
+		seen[nseen] = '\0';
+		wait_ms = 0;
+	}
+}
+
+static void print_status(int st)
+{
+	if (WIFSTOPPED(st))
+		printf("stopped\n");
+	else if (WIFEXITED(st))
+		printf("exit %d\n", WEXITSTATUS(st));
+	else
+		printf("signal %s\n", signal_name(WTERMSIG(st)));
+}
+
+static void kill_session(void)
+{
+	char path[64];
+	long v;
+
+	for (;;) {
+		FILE *f;
+		int n = 0;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+		f = fopen(path, "re");
+		while (f && fscanf(f, "%ld", &v) == 1) {
+			int fd = ar_pidfd_open((pid_t)v);
+
+			if (fd >= 0) {
+				ar_pidfd_send_signal(fd, SIGKILL, 0);
+				close(fd);
+			}
+			n++;
+		}
+		if (f)
+			fclose(f);
+		if (!n)
+			break;
+		while (waitpid(-1, NULL, 0) > 0)
+			;
+	}
+}
+
+static void step(char *line)
+{
+	char *arg = strchr(line, ' ');
+	int st;
+
+	if (arg)
+		*arg++ = '\0';
+	alarm(10);
+	drain(0);
+	if (strcmp(line, "intr") == 0 || strcmp(line, "susp") == 0) {
+		struct termios t;
+
+		tcgetattr(slave, &t);
+		(void)!write(master, &t.c_cc[line[0] == 'i' ? VINTR : VSUSP], 1);
+		printf("sent\n");
+	} else if (strcmp(line, "type") == 0 && arg) {
+		(void)!write(master, arg, strlen(arg));
+		(void)!write(master, "\n", 1);
+		printf("sent\n");
+	} else if (strcmp(line, "wait-file") == 0 && arg) {
+		struct stat sb;
+
+		while (stat(arg, &sb) < 0)
+			drain(10);
+		printf("file %s\n", arg);
+	} else if (strcmp(line, "output") == 0 && arg) {
+		while (!strstr(seen, arg))
+			drain(50);
+		printf("output %s\n", arg);
+	} else if (strcmp(line, "stopped") == 0) {
+		while (waitpid(job, &st, WUNTRACED) < 0)
+			if (errno != EINTR)
+				err(2, "waitpid");
+		print_status(st);
+	} else if (strcmp(line, "fg") == 0) {
+		tcsetpgrp(slave, job);
+		ar_pidfd_send_signal(jobfd, SIGCONT, PIDFD_SIGNAL_PROCESS_GROUP);
+		printf("fg\n");
+	} else if (strcmp(line, "exit") == 0) {
+		while (waitpid(job, &st, 0) < 0)
+			if (errno != EINTR)
+				err(2, "waitpid");
+		print_status(st);
+	} else if (strcmp(line, "owner") == 0) {
+		pid_t pg = tcgetpgrp(slave);
+
+		if (pg == job)
+			printf("fg=job\n");
+		else if (pg == getpgrp())
+			printf("fg=shell\n");
+		else
+			printf("fg=other\n");
+	} else {
+		errx(2, "unknown step '%s'", line);
+	}
+	alarm(0);
+	fflush(stdout);
+}
+
+static int session(char **argv)
+{
+	char line[4096];
+
+	setsid();
+	slave = open(ptsname(master), O_RDWR); /* the first terminal opened: ours */
+	if (slave < 0)
+		err(2, "open pty");
+	signal(SIGTTOU, SIG_IGN);
+	signal(SIGALRM, on_alarm);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	job = fork();
+	if (job == 0) {
+		setpgid(0, 0);
+		tcsetpgrp(slave, getpid());
+		signal(SIGTTOU, SIG_DFL);
+		dup2(slave, 0);
+		dup2(slave, 1);
+		dup2(slave, 2);
+		close(slave);
+		close(master);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	setpgid(job, job);
+	tcsetpgrp(slave, job);
+	jobfd = ar_pidfd_open(job);
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0])
+			step(line);
+	}
+	kill_session();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	pid_t pid;
+	int st;
+
+	if (argc < 2)
+		errx(2, "usage: ptyjob COMMAND [ARG]... < SCRIPT");
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
+		err(2, "pty");
+	/* setsid needs a process that does not lead a group. */
+	pid = fork();
+	if (pid == 0)
+		return session(&argv[1]);
+	close(master);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			err(2, "waitpid");
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
