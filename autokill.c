@@ -14,6 +14,10 @@
  *     holds; its hang-up runs the ladder on COMMAND's group. COMMAND's parent-death signal
  *     (the ladder's first step) is the floor if the watcher itself is killed.
  *
+ * Hand-off: with --pidfd-fd=N, autokill execs NEXT (after a ';' argument) holding the
+ * pidfd at fd N (the leash: in userspace mode the lifeline at N+1); with --send-pidfd=FD
+ * it sends them over a unix socket and exits. Whoever holds them holds COMMAND's life.
+ *
  * Exit status: COMMAND's own; 124 --timeout fired; 137 the ladder sent KILL; 125 autokill's
  * own failure or a usage error; 126 COMMAND cannot be executed; 127 COMMAND not found; when
  * COMMAND died of a signal nobody in autokill sent, autokill dies of the same signal.
@@ -32,6 +36,7 @@
 #include "common/cli.h"
 #include "common/compat.h"
 #include "common/features.h"
+#include "common/handoff.h"
 #include "common/leash.h"
 #include "common/spawn.h"
 #include "common/supervise.h"
@@ -41,9 +46,10 @@ struct opts {
 	struct common_opts c;
 	int64_t timeout_ns;
 	struct ladder ladder;
+	struct handoff h;
 };
 
-enum { OPT_NO_NNP = 0x200 };
+enum { OPT_NO_NNP = 0x200, OPT_PIDFD_FD, OPT_SEND_PIDFD };
 
 static const struct argp_option options[] = {
 	{"timeout", 't', "DURATION", 0,
@@ -55,6 +61,13 @@ static const struct argp_option options[] = {
 	{"grace", 'g', "DURATION", 0, "time between two steps of the ladder (default 2s)", 0},
 	{"no-nnp", OPT_NO_NNP, NULL, 0,
 	 "never set no_new_privs; the kernel leash then needs CAP_SYS_ADMIN", 0},
+	{"pidfd-fd", OPT_PIDFD_FD, "N", 0,
+	 "hand-off: after COMMAND ... ';' comes NEXT [ARG]...: exec NEXT holding COMMAND's "
+	 "pidfd at fd N (and, in userspace mode, its leash at N+1); COMMAND lives as long as "
+	 "NEXT or anything it passes the fd to holds it", 10},
+	{"send-pidfd", OPT_SEND_PIDFD, "FD", 0,
+	 "hand-off: send the pidfd (and leash) over the unix socket FD with SCM_RIGHTS, then "
+	 "exit 0; the receiver holds the leash", 10},
 	{0},
 };
 
@@ -99,6 +112,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_NO_NNP:
 		o->c.nnp = 0;
 		return 0;
+	case OPT_PIDFD_FD:
+		if (parse_fd(arg, &o->h.pidfd_fd) < 0)
+			argp_error(state, "invalid fd number '%s'", arg);
+		return 0;
+	case OPT_SEND_PIDFD:
+		if (parse_fd(arg, &o->h.send_fd) < 0)
+			argp_error(state, "invalid fd number '%s'", arg);
+		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -130,10 +151,23 @@ static struct opts parse_args(int argc, char **argv)
 	struct opts o = {
 		.c = {.nnp = -1, .prog = "autokill"},
 		.ladder = {{SIGHUP, SIGTERM, SIGKILL}, 3, 2 * NS_PER_SEC},
+		.h = {-1, -1, NULL},
 	};
 
 	cli_init("autokill", argv);
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
+	if (o.h.pidfd_fd >= 0 && o.h.send_fd >= 0)
+		usage_error("--pidfd-fd and --send-pidfd cannot be combined");
+	if ((o.h.pidfd_fd >= 0 || o.h.send_fd >= 0) && o.timeout_ns)
+		usage_error("--timeout needs autokill to stay; it cannot be combined with a hand-off");
+	if (o.h.pidfd_fd >= 0 && o.c.cmd) {
+		o.h.next = split_next(o.c.cmd);
+		if (!o.h.next || !o.h.next[0])
+			usage_error("--pidfd-fd needs COMMAND [ARG]... ';' NEXT [ARG]...");
+		if (!o.c.cmd[0])
+			usage_error("missing COMMAND before ';'");
+	}
+	handoff_check(&o.h);
 	return o;
 }
 
@@ -161,6 +195,7 @@ static noreturn void spawn_failed(const struct opts *o, const struct spawn_res *
  * plainly (the caller adds the userspace leash). Returns true for the kernel leash. */
 static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct spawn_res *res)
 {
+	bool handing = o->h.pidfd_fd >= 0 || o->h.send_fd >= 0;
 	bool cap = has_cap_sys_admin();
 	bool nnp = o->c.nnp == 1 || (o->c.nnp == -1 && !cap);
 
@@ -196,8 +231,10 @@ static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct sp
 	req->kflags = 0;
 	req->nnp = o->c.nnp == 1;
 	/* The floor under the watcher: if both autokill and the watcher die, COMMAND still
-	 * gets the first step of the ladder from the kernel. */
-	req->pdeathsig = o->ladder.sig[0];
+	 * gets the first step of the ladder from the kernel. Not when handing off: autokill
+	 * leaves at once, and NEXT must not find a child it did not fork. */
+	req->pdeathsig = handing ? 0 : o->ladder.sig[0];
+	req->orphan = o->h.pidfd_fd >= 0;
 	if (spawn_command(req, res) < 0)
 		spawn_failed(o, res);
 	return false;
@@ -210,6 +247,22 @@ static int exit_code(const struct supervisor *sv, int status)
 	if (sv->timed_out)
 		return EXIT_TIMEDOUT;
 	exit_like(status);
+}
+
+/* The holder is someone else from now on: NEXT (chain-loading) or the socket's reader. */
+static noreturn void hand_off(const struct opts *o, struct supervisor *sv, bool kernel)
+{
+	struct leash leash = {-1, 0, -1};
+
+	if (!kernel && leash_start(sv, &leash, o->h.pidfd_fd >= 0) < 0)
+		err(EXIT_TOOL_FAILURE, "cannot start the leash watcher");
+	if (o->h.send_fd >= 0) {
+		if (handoff_send(&o->h, sv->pid, sv->pidfd, leash.lifeline,
+				 kernel ? "kernel" : "userspace") < 0)
+			err(EXIT_TOOL_FAILURE, "cannot send the pidfd on fd %d", o->h.send_fd);
+		exit(0);
+	}
+	handoff_exec(&o->h, "AUTOKILL", sv->pid, sv->pidfd, leash.lifeline);
 }
 
 int main(int argc, char **argv)
@@ -230,12 +283,14 @@ int main(int argc, char **argv)
 		print_features(&f, f.autokill ? "kernel" : "userspace");
 		return 0;
 	}
-	if (supervise_signals(&sv, &orig) < 0)
-		err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
-	sv.tty_fd = foreground_tty();
+	if (o.h.pidfd_fd < 0 && o.h.send_fd < 0) {
+		if (supervise_signals(&sv, &orig) < 0)
+			err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
+		sv.tty_fd = foreground_tty();
+		req.mask = &orig;
+	}
 	req.argv = o.c.cmd;
 	req.tty_fd = sv.tty_fd;
-	req.mask = &orig;
 	kernel = spawn_leashed(&o, &req, &res);
 	cli_verbose_started(&o.c, res.pid, res.method);
 	sv.pidfd = res.pidfd;
@@ -247,8 +302,10 @@ int main(int argc, char **argv)
 	sv.ladder = o.ladder;
 	sv.timeout_ns = o.timeout_ns;
 	sv.verbose = o.c.verbose;
+	if (o.h.pidfd_fd >= 0 || o.h.send_fd >= 0)
+		hand_off(&o, &sv, kernel);
 	if (!kernel) {
-		if (leash_start(&sv, &leash) < 0)
+		if (leash_start(&sv, &leash, false) < 0)
 			warn("cannot start the leash watcher; COMMAND keeps only its "
 			     "parent-death signal");
 		else if (o.c.verbose)

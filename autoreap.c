@@ -12,6 +12,11 @@
  *     COMMAND is orphaned at once (double fork) and its reaping falls to the nearest
  *     subreaper or init; autoreap warns when that process does not look like it reaps.
  *
+ * Hand-off: --pidfd-fd=N execs NEXT (after a ';' argument) holding COMMAND's pidfd at fd
+ * N; --send-pidfd=FD sends it over a unix socket. The holder polls it and reads COMMAND's
+ * exit status, and never has a zombie to reap: COMMAND is not its child (userspace mode)
+ * or is auto-reaped (kernel mode).
+ *
  * Exit status: 0 COMMAND started (fire-and-forget); with --wait COMMAND's own status, or
  * autoreap dies of the signal that killed COMMAND; 125 autoreap's own failure or a usage
  * error; 126 COMMAND cannot be executed; 127 COMMAND not found.
@@ -32,6 +37,7 @@
 #include "common/cli.h"
 #include "common/compat.h"
 #include "common/features.h"
+#include "common/handoff.h"
 #include "common/spawn.h"
 #include "common/supervise.h"
 #include "common/util.h"
@@ -40,9 +46,10 @@ struct opts {
 	struct common_opts c;
 	bool wait, print_pid, setsid, detach, quiet;
 	const char *pid_file;
+	struct handoff h;
 };
 
-enum { OPT_PID_FILE = 0x200 };
+enum { OPT_PID_FILE = 0x200, OPT_PIDFD_FD, OPT_SEND_PIDFD };
 
 static const struct argp_option options[] = {
 	{"wait", 'w', NULL, 0, "wait for COMMAND and exit with its status, relaying signals", 0},
@@ -52,6 +59,12 @@ static const struct argp_option options[] = {
 	{"detach", 'd', NULL, 0,
 	 "stdin, stdout and stderr that are a terminal, pipe or socket go to /dev/null", 0},
 	{"quiet", 'q', NULL, 0, "no warning about an init that does not reap", 0},
+	{"pidfd-fd", OPT_PIDFD_FD, "N", 0,
+	 "hand-off: after COMMAND ... ';' comes NEXT [ARG]...: exec NEXT holding COMMAND's "
+	 "pidfd at fd N, to poll it and read COMMAND's exit status; NEXT never has to reap", 10},
+	{"send-pidfd", OPT_SEND_PIDFD, "FD", 0,
+	 "hand-off: send COMMAND's pidfd over the unix socket FD with SCM_RIGHTS, then exit 0",
+	 10},
 	{0},
 };
 
@@ -83,6 +96,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'q':
 		o->quiet = true;
 		return 0;
+	case OPT_PIDFD_FD:
+		if (parse_fd(arg, &o->h.pidfd_fd) < 0)
+			argp_error(state, "invalid fd number '%s'", arg);
+		return 0;
+	case OPT_SEND_PIDFD:
+		if (parse_fd(arg, &o->h.send_fd) < 0)
+			argp_error(state, "invalid fd number '%s'", arg);
+		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -108,10 +129,22 @@ const char *argp_program_version = PACKAGE_STRING;
 
 static struct opts parse_args(int argc, char **argv)
 {
-	struct opts o = {.c = {.nnp = -1, .prog = "autoreap"}};
+	struct opts o = {.c = {.nnp = -1, .prog = "autoreap"}, .h = {-1, -1, NULL}};
 
 	cli_init("autoreap", argv);
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
+	if (o.h.pidfd_fd >= 0 && o.h.send_fd >= 0)
+		usage_error("--pidfd-fd and --send-pidfd cannot be combined");
+	if ((o.h.pidfd_fd >= 0 || o.h.send_fd >= 0) && o.wait)
+		usage_error("--wait cannot be combined with a hand-off: the holder waits");
+	if (o.h.pidfd_fd >= 0 && o.c.cmd) {
+		o.h.next = split_next(o.c.cmd);
+		if (!o.h.next || !o.h.next[0])
+			usage_error("--pidfd-fd needs COMMAND [ARG]... ';' NEXT [ARG]...");
+		if (!o.c.cmd[0])
+			usage_error("missing COMMAND before ';'");
+	}
+	handoff_check(&o.h);
 	return o;
 }
 
@@ -206,22 +239,18 @@ static bool looks_like_reaper(pid_t pid, char *name, size_t namelen)
 }
 
 /* Userspace fire-and-forget: COMMAND is an orphan now, adopted by its reaper. */
-static void check_reaper(pid_t pid)
+static void check_reaper(int fd)
 {
 	struct ar_pidfd_info info = {.mask = PIDFD_INFO_PID};
 	char name[64] = "?";
-	int fd = ar_pidfd_open(pid);
 
-	/* Gone already, and reaped: whoever adopted it does reap. */
-	if (fd < 0)
-		return;
+	/* Without PID info it is gone already, and reaped: whoever adopted it does reap. */
 	if (ioctl(fd, PIDFD_GET_INFO, &info) == 0 && (info.mask & PIDFD_INFO_PID) &&
 	    !looks_like_reaper((pid_t)info.ppid, name, sizeof(name)))
 		warnx("warning: COMMAND's new parent, pid %u (%s), does not seem to reap orphans: "
 		      "COMMAND will stay a zombie after it exits (use --wait, a reaping init or "
 		      "subreaper, or Linux 7.1+; see autoreap(1))",
 		      info.ppid, name);
-	close(fd);
 }
 
 static void announce(const struct opts *o, pid_t pid)
@@ -260,10 +289,15 @@ int main(int argc, char **argv)
 		kernel = spawn_reaped(&o, &req, &res);
 		cli_verbose_started(&o.c, res.pid, res.method);
 		announce(&o, res.pid);
-		if (kernel)
-			close(res.pidfd);
-		else if (!o.quiet)
-			check_reaper(res.pid);
+		if (!kernel && !o.quiet)
+			check_reaper(res.pidfd);
+		if (o.h.send_fd >= 0) {
+			if (handoff_send(&o.h, res.pid, res.pidfd, -1,
+					 kernel ? "kernel" : "userspace") < 0)
+				err(EXIT_TOOL_FAILURE, "cannot send the pidfd on fd %d", o.h.send_fd);
+		} else if (o.h.pidfd_fd >= 0) {
+			handoff_exec(&o.h, "AUTOREAP", res.pid, res.pidfd, -1);
+		}
 		return 0;
 	}
 	if (supervise_signals(&sv, &orig) < 0)

@@ -8,6 +8,7 @@
 #include <stdnoreturn.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "compat.h"
@@ -55,7 +56,7 @@ static noreturn void watcher(const struct supervisor *cmd, int lifeline_r, bool 
 	_exit(0);
 }
 
-int leash_start(const struct supervisor *cmd, struct leash *l)
+int leash_start(const struct supervisor *cmd, struct leash *l, bool orphan)
 {
 	int p[2];
 	pid_t pid;
@@ -68,11 +69,22 @@ int leash_start(const struct supervisor *cmd, struct leash *l)
 		close(p[1]);
 		return -1;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		/* Orphaned at once (double fork) when the holder is about to exec another
+		 * program, which must not inherit a child it did not fork. */
+		if (orphan && fork() != 0)
+			_exit(0);
 		watcher(cmd, p[0], cmd->verbose);
+	}
 	close(p[0]);
-	l->watcher_pid = pid;
 	l->lifeline = p[1];
+	if (orphan) {
+		l->watcher_pid = 0;
+		l->watcher_pidfd = -1;
+		waitpid(pid, NULL, 0);
+		return 0;
+	}
+	l->watcher_pid = pid;
 	l->watcher_pidfd = ar_pidfd_open(pid);
 	if (l->watcher_pidfd < 0) {
 		int e = errno;

@@ -7,6 +7,7 @@
 #ifndef AUTOREAP_LEASH_H
 #define AUTOREAP_LEASH_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "supervise.h"
@@ -17,9 +18,9 @@ struct leash {
 	int lifeline; /* write end, close-on-exec: the holder's end */
 };
 
-/* Starts the watcher for the COMMAND that CMD supervises (pidfd, group, ladder, verbose).
- * Returns 0, or -1 with errno. */
-int leash_start(const struct supervisor *cmd, struct leash *l);
+/* Starts the watcher for the COMMAND that CMD supervises (pidfd, group, ladder, verbose),
+ * as our child, or as an orphan (ORPHAN: no watcher_pidfd then). Returns 0, or -1. */
+int leash_start(const struct supervisor *cmd, struct leash *l, bool orphan);
 
 /* The holder is done with COMMAND (it has exited): stop and reap the watcher. */
 void leash_release(struct leash *l);

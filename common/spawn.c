@@ -145,13 +145,16 @@ static int read_report(int fd, struct report *r)
 
 /* Orphan mode, in the intermediate process: starts COMMAND, waits for its execve, reaps
  * it if it failed (so a failure leaves no zombie for a reaper that may never reap), and
- * passes the outcome up. Exiting then hands COMMAND to the nearest reaper. */
-static noreturn void orphan_parent(const struct spawn_req *req, int up)
+ * passes the outcome up. It then stays, keeping COMMAND's pid from being reused, until the
+ * tool has opened a pidfd for it and closed HOLD; its exit hands COMMAND to the nearest
+ * reaper. */
+static noreturn void orphan_parent(const struct spawn_req *req, int up, int hold)
 {
 	struct spawn_req inner = *req;
 	struct report r = {ST_OK, 0, 0};
 	int p[2];
 	pid_t pid;
+	char c;
 
 	inner.orphan = false;
 	inner.pdeathsig = 0;
@@ -169,6 +172,9 @@ static noreturn void orphan_parent(const struct spawn_req *req, int up)
 		waitpid(pid, NULL, 0);
 	r.pid = pid;
 	(void)!write(up, &r, sizeof(r));
+	close(up);
+	while (read(hold, &c, 1) < 0 && errno == EINTR)
+		;
 	_exit(0);
 }
 
@@ -176,7 +182,7 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 {
 	struct report r = {ST_OK, 0, 0};
 	pid_t parent = getpid();
-	int p[2], pidfd = -1;
+	int p[2], hold[2] = {-1, -1}, pidfd = -1;
 	pid_t pid;
 
 	memset(res, 0, sizeof(*res));
@@ -184,7 +190,7 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	/* An ignored SIGCHLD inherited from our caller would have the kernel reap our children
 	 * behind our back, and their status would be lost. */
 	signal(SIGCHLD, SIG_DFL);
-	if (pipe2(p, O_CLOEXEC) < 0) {
+	if (pipe2(p, O_CLOEXEC) < 0 || (req->orphan && pipe2(hold, O_CLOEXEC) < 0)) {
 		res->stage = "pipe2";
 		res->err = errno;
 		return -1;
@@ -192,15 +198,21 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	pid = clone_child(req, res, &pidfd);
 	if (pid == 0) {
 		close(p[0]);
-		if (req->orphan)
-			orphan_parent(req, p[1]);
+		if (req->orphan) {
+			close(hold[1]);
+			orphan_parent(req, p[1], hold[0]);
+		}
 		child_exec(req, p[1], parent);
 	}
 	close(p[1]);
+	if (hold[0] >= 0)
+		close(hold[0]);
 	if (pid < 0) {
 		res->stage = res->method;
 		res->err = errno;
 		close(p[0]);
+		if (hold[1] >= 0)
+			close(hold[1]);
 		return -1;
 	}
 	/* Both sides call setpgid, so the group exists whichever runs first (as shells do). */
@@ -214,19 +226,25 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	res->err = r.err;
 	close(p[0]);
 	if (req->orphan) {
-		/* The intermediate has exited or is about to: reap it. */
+		int cmdfd = -1;
+
+		/* COMMAND is the intermediate's unreaped child until we release it: its pid is
+		 * still its own, so the pidfd cannot name another process. */
+		if (!res->stage && r.pid > 0)
+			cmdfd = ar_pidfd_open(r.pid);
+		close(hold[1]);
 		pidfd_wait_status(pidfd, true);
 		close(pidfd);
-		res->pidfd = -1;
+		res->pidfd = cmdfd;
 		res->pid = r.pid;
-		if (!res->stage && r.pid <= 0) {
-			res->stage = "fork";
-			res->err = ECHILD;
+		if (!res->stage && cmdfd < 0) {
+			res->stage = r.pid > 0 ? "pidfd_open" : "fork";
+			res->err = r.pid > 0 ? errno : ECHILD;
 		}
 	}
 	if (!res->stage)
 		return 0;
-	if (res->pidfd >= 0) {
+	if (res->pidfd >= 0 && !req->orphan) {
 		pidfd_wait_status(res->pidfd, !(req->kflags & CLONE_AUTOREAP));
 		close(res->pidfd);
 		res->pidfd = -1;

@@ -27,7 +27,7 @@ struct spawn_req {
 
 struct spawn_res {
 	pid_t pid;
-	int pidfd;	  /* close-on-exec; -1 in orphan mode */
+	int pidfd;	  /* close-on-exec; in orphan mode from pidfd_open: COMMAND is not ours */
 	uint64_t kflags;  /* the kernel flags in effect */
 	const char *method; /* "clone3", "clone", "fork" */
 	/* on failure: */

@@ -34,6 +34,7 @@
 
 #include "common/compat.h"
 #include "common/util.h"
+#include "harness.h"
 
 static int master, slave, jobfd;
 static pid_t job;
@@ -71,35 +72,6 @@ static void print_status(int st)
 		printf("exit %d\n", WEXITSTATUS(st));
 	else
 		printf("signal %s\n", signal_name(WTERMSIG(st)));
-}
-
-static void kill_session(void)
-{
-	char path[64];
-	long v;
-
-	for (;;) {
-		FILE *f;
-		int n = 0;
-
-		snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
-		f = fopen(path, "re");
-		while (f && fscanf(f, "%ld", &v) == 1) {
-			int fd = ar_pidfd_open((pid_t)v);
-
-			if (fd >= 0) {
-				ar_pidfd_send_signal(fd, SIGKILL, 0);
-				close(fd);
-			}
-			n++;
-		}
-		if (f)
-			fclose(f);
-		if (!n)
-			break;
-		while (waitpid(-1, NULL, 0) > 0)
-			;
-	}
 }
 
 static void step(char *line)
@@ -193,7 +165,7 @@ static int session(char **argv)
 		if (line[0])
 			step(line);
 	}
-	kill_session();
+	kill_children();
 	return 0;
 }
 

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "common/compat.h"
+#include "harness.h"
 
 static volatile sig_atomic_t expired;
 
@@ -39,24 +40,6 @@ static void on_alarm(int sig)
 static void on_chld(int sig)
 {
 	(void)sig;
-}
-
-/* The pids of our children, from /proc/self/task/TID/children. */
-static int children(pid_t *out, int max)
-{
-	char path[64];
-	FILE *f;
-	int n = 0;
-	long v;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (n < max && fscanf(f, "%ld", &v) == 1)
-		out[n++] = (pid_t)v;
-	fclose(f);
-	return n;
 }
 
 static char state_of(pid_t pid)
@@ -72,25 +55,6 @@ static char state_of(pid_t pid)
 	fclose(f);
 	p = p ? strrchr(buf, ')') : NULL;
 	return p && p[1] ? p[2] : '?';
-}
-
-static void kill_all(void)
-{
-	pid_t kids[1024];
-	int n;
-
-	while ((n = children(kids, 1024)) > 0) {
-		for (int i = 0; i < n; i++) {
-			int fd = ar_pidfd_open(kids[i]);
-
-			if (fd >= 0) {
-				ar_pidfd_send_signal(fd, SIGKILL, 0);
-				close(fd);
-			}
-		}
-		while (waitpid(-1, NULL, 0) > 0)
-			;
-	}
 }
 
 int main(int argc, char **argv)
@@ -155,7 +119,7 @@ int main(int argc, char **argv)
 	if (wait_all)
 		while (!expired && waitpid(-1, NULL, 0) > 0)
 			reaped++;
-	n = children(kids, 1024);
+	n = list_children(kids, 1024);
 	for (int i = 0; i < n; i++) {
 		if (state_of(kids[i]) == 'Z')
 			zombies++;
@@ -167,7 +131,7 @@ int main(int argc, char **argv)
 	fprintf(out, "reaped %d\nzombies %d\nalive %d\n", reaped, zombies, alive);
 	if (out != stderr)
 		fclose(out);
-	kill_all();
+	kill_children();
 	if (expired)
 		return 124;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

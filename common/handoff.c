@@ -1,0 +1,122 @@
+/* handoff.c: chain-loading NEXT with the pidfd, or sending it over a unix socket. */
+#include "config.h"
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "handoff.h"
+#include "util.h"
+
+char **split_next(char **cmd)
+{
+	for (char **a = cmd; *a; a++) {
+		if (strcmp(*a, ";") == 0) {
+			*a = NULL;
+			return a + 1;
+		}
+	}
+	return NULL;
+}
+
+void handoff_check(const struct handoff *h)
+{
+	struct stat st;
+	int domain;
+	socklen_t len = sizeof(domain);
+
+	if (h->pidfd_fd >= 0 && h->pidfd_fd <= 2)
+		usage_error("--pidfd-fd=%d would replace stdin, stdout or stderr", h->pidfd_fd);
+	if (h->send_fd < 0)
+		return;
+	if (fstat(h->send_fd, &st) < 0)
+		usage_error("--send-pidfd=%d: %s", h->send_fd, strerror(errno));
+	if (!S_ISSOCK(st.st_mode) ||
+	    getsockopt(h->send_fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
+	    domain != AF_UNIX)
+		usage_error("--send-pidfd=%d is not a unix socket", h->send_fd);
+}
+
+/* Puts FD at number TARGET without close-on-exec. */
+static void place(int fd, int target)
+{
+	if (fd == target) {
+		if (fcntl(fd, F_SETFD, 0) < 0)
+			err(EXIT_TOOL_FAILURE, "fcntl");
+	} else if (dup2(fd, target) < 0) {
+		err(EXIT_TOOL_FAILURE, "cannot place the pidfd at fd %d", target);
+	}
+}
+
+_Noreturn void handoff_exec(const struct handoff *h, const char *prefix, pid_t pid, int pidfd,
+			    int leash)
+{
+	int n = h->pidfd_fd;
+	char name[32], val[32];
+
+	/* The leash first: when it already sits at N, placing the pidfd would close it. */
+	if (leash >= 0) {
+		if (leash == n) {
+			leash = fcntl(leash, F_DUPFD_CLOEXEC, n + 2);
+			if (leash < 0)
+				err(EXIT_TOOL_FAILURE, "fcntl");
+		}
+		place(leash, n + 1);
+	}
+	place(pidfd, n);
+	snprintf(name, sizeof(name), "%s_PIDFD", prefix);
+	snprintf(val, sizeof(val), "%d", n);
+	setenv(name, val, 1);
+	snprintf(name, sizeof(name), "%s_PID", prefix);
+	snprintf(val, sizeof(val), "%d", (int)pid);
+	setenv(name, val, 1);
+	if (strcmp(prefix, "AUTOKILL") == 0) {
+		snprintf(name, sizeof(name), "%s_LEASH", prefix);
+		snprintf(val, sizeof(val), "%d", leash >= 0 ? n + 1 : n);
+		setenv(name, val, 1);
+	}
+	execvp(h->next[0], h->next);
+	warn("cannot run '%s'", h->next[0]);
+	exit(exec_errno_status(errno));
+}
+
+int handoff_send(const struct handoff *h, pid_t pid, int pidfd, int leash, const char *mode)
+{
+	char text[128];
+	int fds[2] = {pidfd, leash};
+	int nfds = leash >= 0 ? 2 : 1;
+	union {
+		char buf[CMSG_SPACE(sizeof(fds))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov;
+	struct msghdr msg = {0};
+	struct cmsghdr *c;
+	int len = snprintf(text, sizeof(text), "pid=%d mode=%s fds=%s version=%s\n", (int)pid,
+			   mode, nfds == 2 ? "pidfd,leash" : "pidfd", PACKAGE_VERSION);
+	ssize_t r;
+
+	iov.iov_base = text;
+	iov.iov_len = (size_t)len;
+	memset(&u, 0, sizeof(u));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = u.buf;
+	msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+	do
+		r = sendmsg(h->send_fd, &msg, MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	return r == len ? 0 : -1;
+}

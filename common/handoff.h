@@ -1,0 +1,36 @@
+/* handoff.h: giving COMMAND's pidfd (and, in userspace mode, its leash) to another program.
+ *
+ * Chain-loading (--pidfd-fd=N): the tool execs NEXT with the pidfd at fd N and, where the
+ * leash is a separate fd (autokill's userspace mode), the leash at fd N+1; the environment
+ * names them: PREFIX_PIDFD, PREFIX_PID and (autokill) PREFIX_LEASH.
+ * Sending (--send-pidfd=FD): one SCM_RIGHTS message on the inherited AF_UNIX socket FD
+ * carries the fds (pidfd, then the leash if separate) and one text line:
+ *   "pid=PID mode=kernel|userspace fds=pidfd[,leash] version=VERSION\n"
+ */
+#ifndef AUTOREAP_HANDOFF_H
+#define AUTOREAP_HANDOFF_H
+
+#include <sys/types.h>
+
+struct handoff {
+	int pidfd_fd;	 /* --pidfd-fd, or -1 */
+	int send_fd;	 /* --send-pidfd, or -1 */
+	char **next;	 /* NEXT [ARG]... after the ';' of the command line */
+};
+
+/* Splits COMMAND [ARG]... ; NEXT [ARG]... at the first argument that is exactly ";".
+ * Returns NEXT, or NULL when there is none (the ';' is replaced by NULL in place). */
+char **split_next(char **cmd);
+
+/* Checks the fd numbers before anything is spawned; a usage error (125) on failure. */
+void handoff_check(const struct handoff *h);
+
+/* Execs NEXT with the fds in place (never returns; 127/126 if NEXT cannot run). LEASH is
+ * -1 when the pidfd itself is the leash (or there is none, for autoreap). */
+_Noreturn void handoff_exec(const struct handoff *h, const char *prefix, pid_t pid, int pidfd,
+			    int leash);
+
+/* Sends the fds and the message; returns 0 or -1 with errno. */
+int handoff_send(const struct handoff *h, pid_t pid, int pidfd, int leash, const char *mode);
+
+#endif

@@ -1,0 +1,46 @@
+/* harness.c: shared by the test helpers. */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/compat.h"
+#include "harness.h"
+
+int list_children(pid_t *out, int max)
+{
+	char path[64];
+	FILE *f;
+	int n = 0;
+	long v;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (n < max && fscanf(f, "%ld", &v) == 1)
+		out[n++] = (pid_t)v;
+	fclose(f);
+	return n;
+}
+
+void kill_children(void)
+{
+	pid_t kids[1024];
+	int n;
+
+	while ((n = list_children(kids, 1024)) > 0) {
+		for (int i = 0; i < n; i++) {
+			int fd = ar_pidfd_open(kids[i]);
+
+			if (fd >= 0) {
+				ar_pidfd_send_signal(fd, SIGKILL, 0);
+				close(fd);
+			}
+		}
+		while (waitpid(-1, NULL, 0) > 0)
+			;
+	}
+}
