@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""report.py RAW VMRAW OUTDIR ROUNDS TRIALS: turns bench/run's raw lines into
+OUTDIR/latest.md and latest.json (and a dated copy of the JSON)."""
+import datetime
+import json
+import os
+import platform
+import sys
+
+raw, vmraw, outdir, rounds, trials = sys.argv[1:6]
+data = {"spawn": {}, "supervise": {}, "leash": {}, "leash_vm_emulated": {}, "ladder": None,
+        "fanout": None}
+for line in open(raw):
+    f = line.split()
+    if not f:
+        continue
+    if f[0] == "spawn":
+        data["spawn"][f[1]] = {"median_ms": float(f[2]), "p95_ms": float(f[3])}
+    elif f[0] == "super":
+        data["supervise"][f[1]] = {"cpu_ms": float(f[2]), "ctxsw": int(f[3]),
+                                   "wakeups_per_s": float(f[4]), "peak_rss_kib": int(f[5])}
+    elif f[0] == "leash":
+        data["leash"][f[1]] = {"median_ms": float(f[2]), "p99_ms": float(f[3]),
+                               "max_ms": float(f[4])}
+    elif f[0] == "ladder":
+        data["ladder"] = {"median_ms": float(f[1]), "min_ms": float(f[2]), "max_ms": float(f[3])}
+    elif f[0] == "fanout":
+        data["fanout"] = {"spawns": int(f[1]), "seconds": float(f[2]),
+                          "per_s": float(f[3]), "zombies_left": int(f[4])}
+if vmraw and os.path.exists(vmraw):
+    for line in open(vmraw):
+        f = line.split()
+        if len(f) == 4 and f[0].startswith("leash-"):
+            data["leash_vm_emulated"][f[0]] = {"median_ms": float(f[1]), "p99_ms": float(f[2]),
+                                               "max_ms": float(f[3])}
+now = datetime.datetime.now(datetime.timezone.utc)
+model = "?"
+for line in open("/proc/cpuinfo"):
+    if line.startswith("model name"):
+        model = line.split(":", 1)[1].strip()
+        break
+data["machine"] = {"kernel": platform.release(), "cpus": os.cpu_count(), "cpu": model,
+                   "date": now.strftime("%Y-%m-%d %H:%M UTC"), "rounds": int(rounds),
+                   "trials": int(trials)}
+
+sp = data["spawn"]
+bare = sp.get("bare", {}).get("median_ms")
+setsid = sp.get("setsid-w", {}).get("median_ms")
+floor = sp.get("floor", {}).get("median_ms")
+m = data["machine"]
+md = [f"Measured {m['date']} on Linux {m['kernel']}, {m['cpus']} CPUs ({m['cpu']}); "
+      f"`make bench` (bench/run). Medians over {m['rounds']} round-robin runs.", "",
+      "Spawn overhead (`true` through each wrapper, fork to exit):", "",
+      "| command | median ms | p95 ms | × bare | × setsid -w | × floor |",
+      "|---|---|---|---|---|---|"]
+for name, v in sp.items():
+    r = lambda base: f"{v['median_ms'] / base:.2f}" if base else "-"
+    md.append(f"| {name} | {v['median_ms']:.3f} | {v['p95_ms']:.3f} | {r(bare)} | {r(setsid)} "
+              f"| {r(floor)} |")
+md += ["", "Supervising `sleep` for 2 s (the wrapper process alone):", "",
+       "| wrapper | CPU ms | context switches | wake-ups/s | peak RSS KiB |", "|---|---|---|---|---|"]
+for name, v in data["supervise"].items():
+    md.append(f"| {name} | {v['cpu_ms']:.1f} | {v['ctxsw']} | {v['wakeups_per_s']:.2f} | "
+              f"{v['peak_rss_kib']} |")
+md += ["", f"Leash latency, SIGKILL of autokill to COMMAND's death ({m['trials']} trials):", "",
+       "| mode | median ms | p99 ms | max ms |", "|---|---|---|---|"]
+for name, v in data["leash"].items():
+    md.append(f"| {name} (this machine) | {v['median_ms']:.3f} | {v['p99_ms']:.3f} | {v['max_ms']:.3f} |")
+for name, v in data["leash_vm_emulated"].items():
+    md.append(f"| {name} (Linux 7.2, qemu TCG, emulated) | {v['median_ms']:.3f} | {v['p99_ms']:.3f} | "
+              f"{v['max_ms']:.3f} |")
+if data["ladder"]:
+    l = data["ladder"]
+    md += ["", f"Ladder precision (gap between steps minus the 200 ms grace, 10 runs): median "
+           f"{l['median_ms']:.3f} ms, min {l['min_ms']:.3f}, max {l['max_ms']:.3f}."]
+if data["fanout"]:
+    f = data["fanout"]
+    md += ["", f"Fan-out: {f['spawns']} `autoreap true` from one parent in {f['seconds']:.2f} s: "
+           f"{f['per_s']:.0f} spawns/s, {f['zombies_left']} zombies left."]
+os.makedirs(outdir, exist_ok=True)
+open(os.path.join(outdir, "latest.md"), "w").write("\n".join(md) + "\n")
+js = json.dumps(data, indent=1)
+open(os.path.join(outdir, "latest.json"), "w").write(js + "\n")
+open(os.path.join(outdir, now.strftime("results-%Y%m%d-%H%M.json")), "w").write(js + "\n")
+print("\n".join(md))
