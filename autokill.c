@@ -28,17 +28,21 @@
 #include <err.h>
 #include <errno.h>
 #include <linux/capability.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "common/cli.h"
 #include "common/compat.h"
+#include "common/contain.h"
 #include "common/features.h"
 #include "common/handoff.h"
 #include "common/leash.h"
 #include "common/spawn.h"
+#include "common/status.h"
 #include "common/supervise.h"
 #include "common/util.h"
 
@@ -47,9 +51,11 @@ struct opts {
 	int64_t timeout_ns;
 	struct ladder ladder;
 	struct handoff h;
+	int contain;
+	bool wait_all;
 };
 
-enum { OPT_NO_NNP = 0x200, OPT_PIDFD_FD, OPT_SEND_PIDFD };
+enum { OPT_NO_NNP = 0x200, OPT_PIDFD_FD, OPT_SEND_PIDFD, OPT_CONTAIN, OPT_WAIT_ALL };
 
 static const struct argp_option options[] = {
 	{"timeout", 't', "DURATION", 0,
@@ -61,6 +67,13 @@ static const struct argp_option options[] = {
 	{"grace", 'g', "DURATION", 0, "time between two steps of the ladder (default 2s)", 0},
 	{"no-nnp", OPT_NO_NNP, NULL, 0,
 	 "never set no_new_privs; the kernel leash then needs CAP_SYS_ADMIN", 0},
+	{"contain", OPT_CONTAIN, "MODE", 0,
+	 "what gets the ladder and dies with COMMAND: pgrp (default: COMMAND's process group), "
+	 "subreaper (every descendant autokill adopts), pidns (a new PID namespace), cgroup (a "
+	 "new cgroup v2 leaf), auto (the strongest the system allows)", 5},
+	{"wait-all", OPT_WAIT_ALL, NULL, 0,
+	 "subreaper, cgroup: when COMMAND exits, wait for the rest of its tree to finish instead "
+	 "of running the ladder on it", 5},
 	{"pidfd-fd", OPT_PIDFD_FD, "N", 0,
 	 "hand-off: after COMMAND ... ';' comes NEXT [ARG]...: exec NEXT holding COMMAND's "
 	 "pidfd at fd N (and, in userspace mode, its leash at N+1); COMMAND lives as long as "
@@ -112,6 +125,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_NO_NNP:
 		o->c.nnp = 0;
 		return 0;
+	case OPT_CONTAIN:
+		o->contain = contain_parse(arg);
+		if (o->contain < 0)
+			argp_error(state, "invalid containment '%s' (pgrp, subreaper, pidns, cgroup or auto)",
+				   arg);
+		return 0;
+	case OPT_WAIT_ALL:
+		o->wait_all = true;
+		return 0;
 	case OPT_PIDFD_FD:
 		if (parse_fd(arg, &o->h.pidfd_fd) < 0)
 			argp_error(state, "invalid fd number '%s'", arg);
@@ -149,7 +171,7 @@ const char *argp_program_version = PACKAGE_STRING;
 static struct opts parse_args(int argc, char **argv)
 {
 	struct opts o = {
-		.c = {.nnp = -1, .prog = "autokill"},
+		.c = {.nnp = -1, .prog = "autokill", .status_fd = -1},
 		.ladder = {{SIGHUP, SIGTERM, SIGKILL}, 3, 2 * NS_PER_SEC},
 		.h = {-1, -1, NULL},
 	};
@@ -160,6 +182,10 @@ static struct opts parse_args(int argc, char **argv)
 		usage_error("--pidfd-fd and --send-pidfd cannot be combined");
 	if ((o.h.pidfd_fd >= 0 || o.h.send_fd >= 0) && o.timeout_ns)
 		usage_error("--timeout needs autokill to stay; it cannot be combined with a hand-off");
+	if ((o.h.pidfd_fd >= 0 || o.h.send_fd >= 0) &&
+	    (o.contain == CONTAIN_SUBREAPER || o.contain == CONTAIN_CGROUP || o.contain == CONTAIN_AUTO))
+		usage_error("--contain=%s needs autokill to stay; with a hand-off use pgrp or pidns",
+			    contain_name(o.contain));
 	if (o.h.pidfd_fd >= 0 && o.c.cmd) {
 		o.h.next = split_next(o.c.cmd);
 		if (!o.h.next || !o.h.next[0])
@@ -201,6 +227,7 @@ static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct sp
 
 	if (o->c.mode != MODE_USERSPACE && !(o->c.nnp == 0 && !cap)) {
 		req->kflags = CLONE_AUTOREAP | CLONE_PIDFD_AUTOKILL | (nnp ? CLONE_NNP : 0);
+		req->nnp = nnp;
 		if (spawn_command(req, res) == 0) {
 			if (o->c.verbose)
 				warnx("mode=kernel: CLONE_PIDFD_AUTOKILL, no_new_privs %s",
@@ -240,6 +267,78 @@ static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct sp
 	return false;
 }
 
+/* Unprivileged PID namespaces need an unprivileged user namespace. */
+static bool pidns_allowed(void)
+{
+	char buf[32] = "";
+	int fd;
+
+	if (has_cap_sys_admin())
+		return true;
+	fd = open("/proc/sys/kernel/unprivileged_userns_clone", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+		close(fd);
+		if (n > 0 && buf[0] == '0')
+			return false;
+	}
+	fd = open("/proc/sys/user/max_user_namespaces", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	buf[0] = '\0';
+	if (read(fd, buf, sizeof(buf) - 1) <= 0)
+		buf[0] = '0';
+	close(fd);
+	return atoi(buf) > 0;
+}
+
+/* The strongest containment the system allows: a PID namespace (the kernel kills it
+ * whole), else a cgroup v2 leaf, else the subreaper. */
+static int contain_auto(struct cgroup *cg)
+{
+	char why[256];
+
+	if (pidns_allowed())
+		return CONTAIN_PIDNS;
+	if (cgroup_create(cg, why, sizeof(why)) == 0)
+		return CONTAIN_CGROUP;
+	return CONTAIN_SUBREAPER;
+}
+
+/* Prepares the containment before COMMAND starts; NSPIPE receives the pidns status pipe. */
+static void contain_setup(struct opts *o, struct spawn_req *req, struct cgroup *cg, int nspipe[2])
+{
+	char why[512];
+
+	if (o->contain == CONTAIN_AUTO)
+		o->contain = contain_auto(cg);
+	switch (o->contain) {
+	case CONTAIN_SUBREAPER:
+		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+			err(EXIT_TOOL_FAILURE, "cannot become a child subreaper");
+		break;
+	case CONTAIN_PIDNS:
+		req->pidns = true;
+		req->userns = !has_cap_sys_admin();
+		if (pipe2(nspipe, O_CLOEXEC) < 0)
+			err(EXIT_TOOL_FAILURE, "pipe2");
+		req->ns_status_fd = nspipe[1];
+		break;
+	case CONTAIN_CGROUP:
+		if (cg->dirfd <= 0 && cgroup_create(cg, why, sizeof(why)) < 0)
+			errx(EXIT_TOOL_FAILURE, "--contain=cgroup: %s", why);
+		req->cgroup_fd = cg->dirfd;
+		break;
+	}
+	if (o->c.verbose)
+		warnx("containment: %s%s", contain_name(o->contain),
+		      o->contain == CONTAIN_PIDNS && req->userns ? " (with a user namespace)" :
+		      o->contain == CONTAIN_CGROUP ? "" : "");
+	if (o->c.verbose && o->contain == CONTAIN_CGROUP)
+		warnx("cgroup: %s", cg->path);
+}
+
 static int exit_code(const struct supervisor *sv, int status)
 {
 	if (sv->sent_kill)
@@ -272,6 +371,9 @@ int main(int argc, char **argv)
 	struct spawn_req req = {.pgrp = SPAWN_PGRP_NEW, .tty_fd = -1};
 	struct spawn_res res;
 	struct leash leash = {-1, 0, -1};
+	struct status_stream stream = {o.c.status_fd, false};
+	struct cgroup cg = {.dirfd = -1, .eventsfd = -1};
+	int nspipe[2] = {-1, -1};
 	sigset_t orig;
 	bool kernel;
 	int status;
@@ -281,6 +383,10 @@ int main(int argc, char **argv)
 
 		probe_features(&f);
 		print_features(&f, f.autokill ? "kernel" : "userspace");
+		o.contain = contain_auto(&cg);
+		if (cg.dirfd > 0)
+			cgroup_remove(&cg);
+		printf("contain=%s\n", contain_name(o.contain));
 		return 0;
 	}
 	if (o.h.pidfd_fd < 0 && o.h.send_fd < 0) {
@@ -291,20 +397,32 @@ int main(int argc, char **argv)
 	}
 	req.argv = o.c.cmd;
 	req.tty_fd = sv.tty_fd;
+	contain_setup(&o, &req, &cg, nspipe);
 	kernel = spawn_leashed(&o, &req, &res);
+	if (nspipe[1] >= 0)
+		close(nspipe[1]);
 	cli_verbose_started(&o.c, res.pid, res.method);
+	status_start(&stream, "autokill", res.pid, kernel, req.nnp, contain_name(o.contain),
+		     res.method, res.kflags);
+	sv.status = &stream;
+	sv.contain = o.contain;
+	sv.cg = o.contain == CONTAIN_CGROUP ? &cg : NULL;
+	sv.wait_all = o.wait_all;
 	sv.pidfd = res.pidfd;
 	sv.pid = res.pid;
 	sv.parent = true;
 	sv.reap = !kernel;
-	sv.group = true;
+	/* In a PID namespace, its init relays every signal to COMMAND's group; KILL kills the
+	 * init, and the kernel the rest. */
+	sv.group = o.contain != CONTAIN_PIDNS;
 	sv.escalate = true;
 	sv.ladder = o.ladder;
 	sv.timeout_ns = o.timeout_ns;
 	sv.verbose = o.c.verbose;
 	if (o.h.pidfd_fd >= 0 || o.h.send_fd >= 0)
 		hand_off(&o, &sv, kernel);
-	if (!kernel) {
+	/* The cgroup is killed whole on the holder's death by the watcher, kernel leash or not. */
+	if (!kernel || o.contain == CONTAIN_CGROUP) {
 		if (leash_start(&sv, &leash, false) < 0)
 			warn("cannot start the leash watcher; COMMAND keeps only its "
 			     "parent-death signal");
@@ -312,10 +430,24 @@ int main(int argc, char **argv)
 			warnx("leash watcher %d, ladder grace %.2fs", (int)leash.watcher_pid,
 			      ns_to_s(o.ladder.grace_ns));
 	}
+	sv.spare = leash.watcher_pid;
 	status = supervise(&sv);
 	supervise_restore_tty(&sv);
+	if (nspipe[0] >= 0) {
+		int inner;
+
+		/* The init's own exit says nothing: COMMAND's status came up the pipe. */
+		if (read(nspipe[0], &inner, sizeof(inner)) == (ssize_t)sizeof(inner))
+			status = inner;
+		close(nspipe[0]);
+	}
+	if (status >= 0)
+		status_end(&stream, status, sv.timed_out, sv.sent_kill, now_ns() - sv.start_ns,
+			   !kernel);
 	if (leash.watcher_pidfd >= 0)
 		leash_release(&leash);
+	if (cg.dirfd > 0)
+		cgroup_remove(&cg);
 	if (status < 0)
 		err(EXIT_TOOL_FAILURE, "cannot read the status of '%s'", o.c.cmd[0]);
 	return exit_code(&sv, status);

@@ -39,6 +39,7 @@
 #include "common/features.h"
 #include "common/handoff.h"
 #include "common/spawn.h"
+#include "common/status.h"
 #include "common/supervise.h"
 #include "common/util.h"
 
@@ -129,7 +130,8 @@ const char *argp_program_version = PACKAGE_STRING;
 
 static struct opts parse_args(int argc, char **argv)
 {
-	struct opts o = {.c = {.nnp = -1, .prog = "autoreap"}, .h = {-1, -1, NULL}};
+	struct opts o = {.c = {.nnp = -1, .prog = "autoreap", .status_fd = -1},
+			 .h = {-1, -1, NULL}};
 
 	cli_init("autoreap", argv);
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
@@ -270,6 +272,7 @@ int main(int argc, char **argv)
 	struct supervisor sv = {.leash_fd = -1, .tty_fd = -1};
 	struct spawn_req req = {.tty_fd = -1};
 	struct spawn_res res;
+	struct status_stream stream = {o.c.status_fd, false};
 	sigset_t orig;
 	bool kernel;
 	int status;
@@ -288,6 +291,8 @@ int main(int argc, char **argv)
 	if (!o.wait) {
 		kernel = spawn_reaped(&o, &req, &res);
 		cli_verbose_started(&o.c, res.pid, res.method);
+		status_start(&stream, "autoreap", res.pid, kernel, req.nnp,
+			     o.setsid ? "session" : "none", res.method, res.kflags);
 		announce(&o, res.pid);
 		if (!kernel && !o.quiet)
 			check_reaper(res.pidfd);
@@ -308,7 +313,10 @@ int main(int argc, char **argv)
 	req.mask = &orig;
 	kernel = spawn_reaped(&o, &req, &res);
 	cli_verbose_started(&o.c, res.pid, res.method);
+	status_start(&stream, "autoreap", res.pid, kernel, req.nnp, o.setsid ? "session" : "pgrp",
+		     res.method, res.kflags);
 	announce(&o, res.pid);
+	sv.status = &stream;
 	sv.pidfd = res.pidfd;
 	sv.pid = res.pid;
 	sv.parent = true;
@@ -319,5 +327,6 @@ int main(int argc, char **argv)
 	supervise_restore_tty(&sv);
 	if (status < 0)
 		err(EXIT_TOOL_FAILURE, "cannot read the status of '%s'", o.c.cmd[0]);
+	status_end(&stream, status, false, false, now_ns() - sv.start_ns, !kernel);
 	exit_like(status);
 }

@@ -3,6 +3,7 @@
 
 #include <argp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 #include "cli.h"
 #include "util.h"
 
-enum { OPT_MODE = 0x100, OPT_FEATURES, OPT_NNP };
+enum { OPT_MODE = 0x100, OPT_FEATURES, OPT_NNP, OPT_STATUS_FD };
 
 static const struct argp_option options[] = {
 	{"mode", OPT_MODE, "MODE", 0,
@@ -22,6 +23,8 @@ static const struct argp_option options[] = {
 	 "capabilities are ignored at exec)", 20},
 	{"verbose", 'v', NULL, 0, "say on stderr which mode runs and why, and each signal sent",
 	 20},
+	{"status-fd", OPT_STATUS_FD, "N", 0,
+	 "write JSON lines to fd N: a start record, one per signal sent, and an end record", 20},
 	{"features", OPT_FEATURES, NULL, 0,
 	 "print what the running kernel offers, one key=value line each, and exit", 20},
 	{0},
@@ -50,6 +53,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_FEATURES:
 		o->features = true;
+		return 0;
+	case OPT_STATUS_FD:
+		if (parse_fd(arg, &o->status_fd) < 0)
+			argp_error(state, "invalid fd number '%s'", arg);
+		if (o->status_fd == 0 || fcntl(o->status_fd, F_GETFL) < 0 ||
+		    (fcntl(o->status_fd, F_GETFL) & O_ACCMODE) == O_RDONLY)
+			argp_error(state, "--status-fd=%s is not an fd open for writing", arg);
 		return 0;
 	case ARGP_KEY_ARG:
 		/* The first operand is COMMAND: everything from here on is COMMAND's, so that

@@ -15,6 +15,7 @@ struct common_opts {
 	bool features;
 	int nnp;	  /* -1: default, 0: --no-nnp, 1: --nnp */
 	char **cmd;	  /* COMMAND [ARG]..., NULL-terminated (points into argv) */
+	int status_fd;	  /* --status-fd, or -1 */
 	const char *prog; /* "autoreap" or "autokill" */
 };
 

@@ -79,6 +79,9 @@ struct ar_pidfd_info {
 #ifndef PIDFD_INFO_PID
 #define PIDFD_INFO_PID (1ULL << 0)
 #endif
+#ifndef PIDFD_INFO_CGROUPID
+#define PIDFD_INFO_CGROUPID (1ULL << 2)
+#endif
 #ifndef PIDFD_INFO_EXIT
 #define PIDFD_INFO_EXIT (1ULL << 3)
 #endif
@@ -105,9 +108,9 @@ static inline pid_t ar_clone3(struct ar_clone_args *args)
 
 /* clone(2) with fork semantics and CLONE_PIDFD: the x86-64 argument order (flags, stack,
  * parent_tid, child_tid, tls); the pidfd is stored through parent_tid. */
-static inline pid_t ar_clone_pidfd(int *pidfd)
+static inline pid_t ar_clone_pidfd(int *pidfd, uint64_t extra)
 {
-	return (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PIDFD | SIGCHLD), 0UL, pidfd,
+	return (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PIDFD | SIGCHLD | extra), 0UL, pidfd,
 			      (int *)0, 0UL);
 }
 

@@ -15,16 +15,26 @@
 #include "leash.h"
 #include "spawn.h"
 
-/* Closes every fd above 2 but the two given, so the watcher holds no pipe, terminal or
- * lifeline write end of the holder's (which would keep the lifeline from ever hanging up). */
-static void close_all_but(int a, int b)
+/* Closes every fd above 2 but the ones in KEEP (sorted, -1 for none), so the watcher holds
+ * no pipe, terminal or lifeline write end of the holder's (which would keep the lifeline
+ * from ever hanging up). */
+static void close_all_but(const int *keep, int n)
 {
-	int lo = a < b ? a : b, hi = a < b ? b : a;
+	unsigned lo = 3;
 
-	ar_close_range(3, (unsigned)lo - 1, 0);
-	if (hi > lo + 1)
-		ar_close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
-	ar_close_range((unsigned)hi + 1, ~0U, 0);
+	for (int i = 0; i < n; i++) {
+		if (keep[i] < (int)lo)
+			continue;
+		if ((unsigned)keep[i] > lo)
+			ar_close_range(lo, (unsigned)keep[i] - 1, 0);
+		lo = (unsigned)keep[i] + 1;
+	}
+	ar_close_range(lo, ~0U, 0);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
 }
 
 static noreturn void watcher(const struct supervisor *cmd, int lifeline_r, bool keep_stderr)
@@ -42,7 +52,11 @@ static noreturn void watcher(const struct supervisor *cmd, int lifeline_r, bool 
 		if (!keep_stderr)
 			dup2(null, 2);
 	}
-	close_all_but(sv.pidfd, lifeline_r);
+	int keep[4] = {sv.pidfd, lifeline_r, sv.cg ? sv.cg->dirfd : -1,
+		       sv.cg ? sv.cg->eventsfd : -1};
+
+	qsort(keep, 4, sizeof(int), cmp_int);
+	close_all_but(keep, 4);
 	sv.sfd = -1;
 	sv.parent = sv.reap = false;
 	sv.no_status = true;
@@ -51,8 +65,16 @@ static noreturn void watcher(const struct supervisor *cmd, int lifeline_r, bool 
 	sv.timeout_ns = 0;
 	sv.leash_fd = lifeline_r;
 	sv.next_step = -1;
-	sv.on_step = NULL;
+	sv.status = NULL;
+	sv.spare = 0;
+	/* While the holder lives, what is left of the tree after COMMAND is the holder's to
+	 * deal with; the watcher acts only on the lifeline's hang-up. */
+	sv.wait_all = true;
+	if (sv.contain != CONTAIN_CGROUP)
+		sv.contain = CONTAIN_PGRP;
 	supervise(&sv);
+	if (sv.cg)
+		cgroup_remove(sv.cg);
 	_exit(0);
 }
 

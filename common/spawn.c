@@ -10,11 +10,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <stdnoreturn.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -22,6 +25,7 @@
 
 #include "compat.h"
 #include "spawn.h"
+#include "util.h"
 
 struct report {
 	int stage; /* index into stage_names; 0: success */
@@ -102,20 +106,24 @@ static noreturn void child_exec(const struct spawn_req *req, int pipefd, pid_t p
  * pid in both processes' sense (0 in the child), -1 with errno. */
 static pid_t clone_child(const struct spawn_req *req, struct spawn_res *res, int *pidfd)
 {
+	uint64_t ns = (req->pidns ? CLONE_NEWPID : 0) | (req->userns ? CLONE_NEWUSER : 0);
 	struct ar_clone_args args = {
-		.flags = CLONE_PIDFD | req->kflags,
+		.flags = CLONE_PIDFD | req->kflags | ns |
+			 (req->cgroup_fd > 0 ? CLONE_INTO_CGROUP : 0),
 		.pidfd = (uint64_t)(uintptr_t)pidfd,
 		.exit_signal = (req->kflags & CLONE_AUTOREAP) ? 0 : SIGCHLD,
+		.cgroup = req->cgroup_fd > 0 ? (uint64_t)req->cgroup_fd : 0,
 	};
 	pid_t pid;
 
 	res->method = "clone3";
 	pid = ar_clone3(&args);
-	if (pid >= 0 || req->kflags || (errno != ENOSYS && errno != EPERM))
+	/* CLONE_INTO_CGROUP exists only in clone3: no fallback can honour it. */
+	if (pid >= 0 || req->kflags || req->cgroup_fd > 0 || (errno != ENOSYS && errno != EPERM))
 		return pid;
 	res->method = "clone";
-	pid = ar_clone_pidfd(pidfd);
-	if (pid >= 0 || (errno != ENOSYS && errno != EPERM && errno != EINVAL))
+	pid = ar_clone_pidfd(pidfd, ns);
+	if (pid >= 0 || ns || (errno != ENOSYS && errno != EPERM && errno != EINVAL))
 		return pid;
 	res->method = "fork";
 	pid = fork();
@@ -178,11 +186,95 @@ static noreturn void orphan_parent(const struct spawn_req *req, int up, int hold
 	_exit(0);
 }
 
+/* The init of COMMAND's PID namespace (pid 1 there): starts COMMAND, relays the signals
+ * it receives to COMMAND's group, reaps everything, and when COMMAND has exited writes its
+ * status up and exits, upon which the kernel kills whatever is left in the namespace. A
+ * namespace init cannot die of a signal of its own, hence the status pipe. */
+static noreturn void ns_init(const struct spawn_req *req, int up, int sync)
+{
+	struct spawn_req inner = *req;
+	struct spawn_res res;
+	sigset_t all;
+	int sfd, st = 0;
+	char c;
+
+	if (sync >= 0) {
+		while (read(sync, &c, 1) < 0 && errno == EINTR)
+			;
+		close(sync);
+	}
+	inner.pidns = inner.userns = false;
+	inner.kflags = 0;
+	inner.cgroup_fd = 0;
+	inner.pdeathsig = 0;
+	/* The tool's mask (every relayed signal blocked) is inherited: read them here. */
+	sigprocmask(SIG_BLOCK, NULL, &all);
+	sigaddset(&all, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	sfd = signalfd(-1, &all, SFD_CLOEXEC);
+	if (spawn_command(&inner, &res) < 0)
+		child_fail(up, strcmp(res.stage, "execve") == 0 ? ST_EXEC : ST_FORK, res.err);
+	close(up);
+	prctl(PR_SET_NAME, "autokill-init");
+	for (;;) {
+		struct signalfd_siginfo si;
+		int s;
+		pid_t pid;
+
+		if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+			continue;
+		if ((int)si.ssi_signo != SIGCHLD) {
+			ar_pidfd_send_signal(res.pidfd, (int)si.ssi_signo, PIDFD_SIGNAL_PROCESS_GROUP);
+			continue;
+		}
+		while ((pid = waitpid(-1, &s, WNOHANG)) > 0) {
+			if (pid != res.pid)
+				continue;
+			st = s;
+			(void)!write(req->ns_status_fd, &st, sizeof(st));
+			_exit(0);
+		}
+	}
+}
+
+/* Maps our uid and gid to themselves in the child's new user namespace, so that COMMAND
+ * sees its real ids. */
+static int write_id_maps(pid_t pid)
+{
+	char path[64], map[64];
+	const char *files[] = {"setgroups", "uid_map", "gid_map"};
+	const char *texts[3];
+	char uid[32], gid[32];
+
+	snprintf(uid, sizeof(uid), "%u %u 1\n", (unsigned)getuid(), (unsigned)getuid());
+	snprintf(gid, sizeof(gid), "%u %u 1\n", (unsigned)getgid(), (unsigned)getgid());
+	texts[0] = "deny";
+	texts[1] = uid;
+	texts[2] = gid;
+	for (int i = 0; i < 3; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, files[i]);
+		snprintf(map, sizeof(map), "%s", texts[i]);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write_all(fd, map, strlen(map)) < 0) {
+			int e = errno;
+
+			if (fd >= 0)
+				close(fd);
+			errno = e;
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 {
 	struct report r = {ST_OK, 0, 0};
 	pid_t parent = getpid();
-	int p[2], hold[2] = {-1, -1}, pidfd = -1;
+	int p[2], hold[2] = {-1, -1}, sync[2] = {-1, -1}, pidfd = -1;
 	pid_t pid;
 
 	memset(res, 0, sizeof(*res));
@@ -190,7 +282,8 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	/* An ignored SIGCHLD inherited from our caller would have the kernel reap our children
 	 * behind our back, and their status would be lost. */
 	signal(SIGCHLD, SIG_DFL);
-	if (pipe2(p, O_CLOEXEC) < 0 || (req->orphan && pipe2(hold, O_CLOEXEC) < 0)) {
+	if (pipe2(p, O_CLOEXEC) < 0 || (req->orphan && pipe2(hold, O_CLOEXEC) < 0) ||
+	    (req->userns && pipe2(sync, O_CLOEXEC) < 0)) {
 		res->stage = "pipe2";
 		res->err = errno;
 		return -1;
@@ -202,11 +295,26 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 			close(hold[1]);
 			orphan_parent(req, p[1], hold[0]);
 		}
+		if (req->pidns) {
+			if (sync[1] >= 0)
+				close(sync[1]);
+			ns_init(req, p[1], sync[0]);
+		}
 		child_exec(req, p[1], parent);
 	}
 	close(p[1]);
 	if (hold[0] >= 0)
 		close(hold[0]);
+	if (sync[0] >= 0)
+		close(sync[0]);
+	if (pid > 0 && sync[1] >= 0) {
+		if (write_id_maps(pid) < 0) {
+			res->stage = "uid_map";
+			res->err = errno;
+			ar_pidfd_send_signal(pidfd, SIGKILL, 0);
+		}
+		close(sync[1]);
+	}
 	if (pid < 0) {
 		res->stage = res->method;
 		res->err = errno;
@@ -221,9 +329,10 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	res->pid = pid;
 	res->pidfd = pidfd;
 	res->kflags = req->kflags;
-	if (read_report(p[0], &r) && r.stage != ST_OK)
+	if (read_report(p[0], &r) && r.stage != ST_OK && !res->stage) {
 		res->stage = stage_names[r.stage];
-	res->err = r.err;
+		res->err = r.err;
+	}
 	close(p[0]);
 	if (req->orphan) {
 		int cmdfd = -1;

@@ -22,6 +22,10 @@ struct spawn_req {
 	bool detach;	  /* stdio that is a terminal, pipe or socket goes to /dev/null */
 	bool orphan;	  /* double fork: COMMAND is reparented before the call returns */
 	int pdeathsig;	  /* 0, or the signal COMMAND gets when the tool dies */
+	int cgroup_fd;	  /* > 0: start in this cgroup v2 directory (CLONE_INTO_CGROUP) */
+	bool pidns;	  /* COMMAND runs under an init of ours in a new PID namespace */
+	bool userns;	  /* ... and a new user namespace mapping our uid and gid to themselves */
+	int ns_status_fd; /* pidns: where the init writes COMMAND's wait(2) status */
 	const sigset_t *mask; /* the caller's original mask, restored in COMMAND */
 };
 

@@ -80,7 +80,7 @@ int foreground_tty(void)
 	return -1;
 }
 
-int supervise_signal(struct supervisor *sv, int sig)
+static int signal_command(struct supervisor *sv, int sig)
 {
 	if (sv->group && !sv->group_broken) {
 		if (ar_pidfd_send_signal(sv->pidfd, sig, PIDFD_SIGNAL_PROCESS_GROUP) == 0)
@@ -93,10 +93,44 @@ int supervise_signal(struct supervisor *sv, int sig)
 	return ar_pidfd_send_signal(sv->pidfd, sig, 0);
 }
 
+int supervise_signal(struct supervisor *sv, int sig)
+{
+	int r = signal_command(sv, sig);
+
+	/* What escaped the process group (setsid, double forks) is reached too. */
+	if (sv->contain == CONTAIN_SUBREAPER)
+		tree_signal(sig, sv->spare);
+	else if (sv->contain == CONTAIN_CGROUP && sv->cg)
+		cgroup_signal(sv->cg, sig);
+	return r;
+}
+
+/* Whether anything of COMMAND's tree is left, reaping what has ended (subreaper). */
+static bool tree_left(struct supervisor *sv)
+{
+	if (sv->contain == CONTAIN_SUBREAPER) {
+		tree_reap(sv->spare, 0);
+		return tree_children(sv->spare, 0) > 0;
+	}
+	if (sv->contain == CONTAIN_CGROUP && sv->cg)
+		return cgroup_populated(sv->cg);
+	return false;
+}
+
 void supervise_restore_tty(const struct supervisor *sv)
 {
 	if (sv->tty_fd >= 0 && tcgetpgrp(sv->tty_fd) == sv->pid)
 		tcsetpgrp(sv->tty_fd, getpgrp());
+}
+
+static void signal_record(const struct supervisor *sv, int sig, bool relayed, int64_t t)
+{
+	if (sv->status)
+		status_emit(sv->status,
+			    "{\"event\":\"signal\",\"signal\":\"%s\",\"target\":\"%s\","
+			    "\"relayed\":%s,\"elapsed\":%.3f}",
+			    signal_name(sig), sv->group && !sv->group_broken ? "group" : "process",
+			    relayed ? "true" : "false", ns_to_s(t - sv->start_ns));
 }
 
 static void run_step(struct supervisor *sv)
@@ -113,8 +147,7 @@ static void run_step(struct supervisor *sv)
 	if (sv->verbose)
 		warnx("sent %s to %d after %.2fs", signal_name(sig), (int)sv->pid,
 		      ns_to_s(t - sv->start_ns));
-	if (sv->on_step)
-		sv->on_step(sv, sig, t - sv->start_ns);
+	signal_record(sv, sig, false, t);
 	sv->next_step++;
 	if (sv->next_step >= sv->ladder.n)
 		sv->next_step = -1;
@@ -165,6 +198,8 @@ static void on_signal(struct supervisor *sv, int sig)
 
 	switch (sig) {
 	case SIGCHLD:
+		if (sv->contain == CONTAIN_SUBREAPER)
+			tree_reap(sv->pid, sv->spare);
 		follow_stop(sv);
 		return;
 	case SIGCONT:
@@ -192,6 +227,7 @@ static void on_signal(struct supervisor *sv, int sig)
 	supervise_signal(sv, sig);
 	if (sv->verbose)
 		warnx("relayed %s to %d", signal_name(sig), (int)sv->pid);
+	signal_record(sv, sig, true, now_ns());
 	if (!sv->escalate || (sig != SIGTERM && sig != SIGHUP && sig != SIGINT))
 		return;
 	/* The relayed signal stands for its own step of the ladder (or the first one when it
@@ -212,18 +248,24 @@ static void drain_signals(struct supervisor *sv)
 int supervise(struct supervisor *sv)
 {
 	int64_t timeout_at;
-	int status;
+	int status = -1;
+	bool done = false, timed_out = false, sent_kill = false;
 
 	sv->start_ns = now_ns();
 	timeout_at = sv->timeout_ns ? sv->start_ns + sv->timeout_ns : 0;
 	for (;;) {
-		struct pollfd pfd[3] = {
-			{sv->pidfd, POLLIN, 0}, {sv->sfd, POLLIN, 0}, {sv->leash_fd, POLLIN, 0},
+		struct pollfd pfd[4] = {
+			{done ? -1 : sv->pidfd, POLLIN, 0},
+			{sv->sfd, POLLIN, 0},
+			{sv->leash_fd, POLLIN, 0},
+			{done && sv->cg ? sv->cg->eventsfd : -1, POLLPRI, 0},
 		};
 		int64_t due = 0, t;
 		struct timespec ts, *tsp = NULL;
 		int r;
 
+		if (done && !tree_left(sv))
+			break;
 		if (!sv->timed_out && timeout_at)
 			due = timeout_at;
 		if (sv->next_step >= 0 && (!due || sv->step_at < due))
@@ -236,17 +278,25 @@ int supervise(struct supervisor *sv)
 			ts.tv_nsec = t % NS_PER_SEC;
 			tsp = &ts;
 		}
-		r = ppoll(pfd, sv->leash_fd >= 0 ? 3 : 2, tsp, NULL);
+		r = ppoll(pfd, 4, tsp, NULL);
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (r > 0 && pfd[0].revents && sv->no_status)
-			return 0;
-		if (r > 0 && pfd[0].revents) {
+		if (r > 0 && pfd[0].revents && sv->no_status) {
+			status = 0;
+			done = true;
+		} else if (r > 0 && pfd[0].revents) {
 			r = pidfd_try_status(sv->pidfd, sv->reap, &status);
 			if (r < 0)
 				return -1;
-			if (r > 0)
-				return status;
+			done = r > 0;
+		}
+		if (done && !timed_out && !sent_kill && pfd[0].fd >= 0) {
+			/* COMMAND's own outcome; what the ladder does to the rest of the tree
+			 * afterwards does not change it. */
+			timed_out = sv->timed_out;
+			sent_kill = sv->sent_kill;
+			if (!sv->wait_all && tree_left(sv))
+				start_ladder(sv, 0, 0);
 		}
 		if (r >= 0 && pfd[1].revents)
 			drain_signals(sv);
@@ -262,5 +312,10 @@ int supervise(struct supervisor *sv)
 		}
 		if (sv->next_step >= 0 && t >= sv->step_at)
 			run_step(sv);
+		if (done && sv->contain == CONTAIN_PGRP)
+			break;
 	}
+	sv->timed_out = timed_out;
+	sv->sent_kill = sent_kill;
+	return status;
 }

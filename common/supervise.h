@@ -9,6 +9,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "contain.h"
+#include "status.h"
+
 #define LADDER_MAX 8
 
 struct ladder {
@@ -30,8 +33,12 @@ struct supervisor {
 	int64_t timeout_ns; /* 0: no timeout */
 	int leash_fd;	/* hang-up here means the holder let go: run the ladder; or -1 */
 	bool no_status;	/* only COMMAND's end matters, not its status (the watcher) */
+	int contain;	/* enum contain: who else gets COMMAND's signals */
+	struct cgroup *cg; /* CONTAIN_CGROUP: COMMAND's leaf */
+	pid_t spare;	/* a child of ours outside COMMAND's tree (the watcher), or 0 */
+	bool wait_all;	/* when COMMAND exits, wait for the rest of the tree, no ladder */
 	bool verbose;
-	void (*on_step)(const struct supervisor *sv, int sig, int64_t elapsed_ns);
+	struct status_stream *status; /* signal records go here, or NULL */
 
 	/* Results of supervise(). */
 	bool timed_out;

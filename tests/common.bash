@@ -24,12 +24,25 @@ common_setup() {
 	T=$(mktemp -d "$top_builddir/tests/tmp.XXXXXX")
 }
 
+# descendants PID: PID's descendants, deepest last.
+descendants() {
+	local c
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+
 common_teardown() {
-	# Anything a test left behind is a defect: kill it and say so.
-	local left=
+	# Anything a test left behind is a defect: kill it, whole tree, and say so.
+	local left= p
 	if [[ -n ${BG_PIDS:-} ]]; then
 		for p in $BG_PIDS; do
-			if kill -0 "$p" 2>/dev/null; then left+=" $p"; kill -9 "$p" 2>/dev/null; fi
+			if kill -0 "$p" 2>/dev/null && [[ $(state_of "$p") != Z ]]; then
+				left+=" $p"
+				kill -STOP "$p" 2>/dev/null
+				kill -9 $(descendants "$p") "$p" 2>/dev/null
+			fi
 		done
 	fi
 	rm -rf "$T"
@@ -58,7 +71,7 @@ ended() {
 }
 
 # child_of PID: the one child of PID.
-child_of() { local c; read -r c <"/proc/$1/task/$1/children"; echo "$c"; }
+child_of() { local c _; read -r c _ <"/proc/$1/task/$1/children"; echo "$c"; }
 
 state_of() { awk '{print $3}' "/proc/$1/stat" 2>/dev/null; }
 

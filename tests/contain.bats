@@ -1,0 +1,122 @@
+#!/usr/bin/env bats
+# Whole-tree containment (--contain): nothing COMMAND started survives, and $(...) returns.
+
+load common
+
+# tree: a COMMAND that leaves a double-forked daemon and a setsid'ed grandchild behind,
+# both holding its stdout, then exits (or, with "stay", waits to be killed).
+write_tree() {
+	cat >"$T/tree" <<EOF
+#!/bin/bash
+( ( exec -a "tree-daemon-${T##*.}" sleep 1000 ) & )
+setsid bash -c 'exec -a "tree-setsid-${T##*.}" sleep 1000' &
+echo started
+[[ \${1:-} == stay ]] && exec -a "tree-main-${T##*.}" sleep 1000
+exit 0
+EOF
+	chmod +x "$T/tree"
+}
+
+cgroup_writable() {
+	"$AK" --contain=cgroup true 2>"$T/cgerr" || skip "no writable cgroup v2 here: $(cat "$T/cgerr")"
+}
+
+supported() {
+	echo subreaper pidns
+	if "$AK" --contain=cgroup true 2>/dev/null; then echo cgroup; fi
+}
+
+@test "\$(autokill --contain=MODE ...) returns and leaves no descendant, for each mode" {
+	write_tree
+	for mode in $(supported); do
+		run timeout 60 "$H/subreaper" -r "$T/rep.$mode" bash -c "x=\$($AK --contain=$mode -g 0.2 $T/tree); echo \"got \$x\""
+		assert_success
+		assert_output "got started"
+		grep -qx "alive 0" "$T/rep.$mode" || fail "$mode left: $(cat "$T/rep.$mode")"
+	done
+}
+
+@test "--contain=pgrp cannot contain a setsid'ed grandchild (documented), the harness can" {
+	write_tree
+	run timeout 60 "$H/subreaper" -r "$T/rep" "$AK" --contain=pgrp -g 0.2 "$T/tree"
+	assert_success
+	grep -qx "alive 2" "$T/rep"
+}
+
+@test "--wait-all waits for the tree to finish on its own, without the ladder" {
+	"$H/subreaper" -r "$T/rep" "$AK" --contain=subreaper --wait-all -g 0.1 bash -c \
+		"( ( trap 'echo hup >>$T/late' HUP; while [[ ! -e $T/go ]]; do sleep 0.02; done; echo done >>$T/late ) & ); echo \$\$ >$T/cmd" 3>&- &
+	BG_PIDS=$!
+	wait_for "[[ -s $T/cmd ]]"
+	wait_for "ended $(cat "$T/cmd")"
+	# COMMAND is gone; autokill still waits for the daemon.
+	ak=$(child_of "$BG_PIDS")
+	[[ $(state_of "$ak") == S ]]
+	touch "$T/go"
+	wait "$BG_PIDS"
+	assert_equal "$(cat "$T/late")" done
+}
+
+@test "after SIGKILL of autokill, no descendant survives (pidns, cgroup)" {
+	write_tree
+	for mode in pidns $("$AK" --contain=cgroup true 2>/dev/null && echo cgroup); do
+		"$H/subreaper" -w -r "$T/rep.$mode" "$AK" --contain=$mode -g 0.2 "$T/tree" stay >"$T/out.$mode" 3>&- &
+		BG_PIDS=$!
+		wait_for "grep -q started $T/out.$mode"
+		wait_for "pgrep -f 'tree-main-${T##*.}' >/dev/null"
+		ak=$(child_of "$BG_PIDS")
+		kill -KILL "$ak"
+		wait "$BG_PIDS" || true
+		grep -qx "alive 0" "$T/rep.$mode" || fail "$mode left: $(cat "$T/rep.$mode")"
+		! pgrep -f "tree-(daemon|setsid|main)-${T##*.}" >/dev/null
+	done
+}
+
+@test "pidns as an unprivileged user: COMMAND keeps its uid, is pid 2 under our init" {
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$AK" --contain=pidns sh -c 'echo "$(id -u) $(id -g) $$"'
+	if [[ $status == 125 && $output == *"uid_map"* ]]; then
+		skip "unprivileged user namespaces are not allowed here"
+	fi
+	assert_success
+	assert_output "65534 65534 2"
+	run "$AK" --contain=pidns sh -c 'echo "$(id -u) $$"'
+	assert_output "0 2"
+}
+
+@test "pidns: COMMAND's status and signal death come through the init" {
+	run "$AK" --contain=pidns sh -c 'exit 7'
+	assert_equal "$status" 7
+	run "$H/status" "$AK" --contain=pidns sh -c 'kill -TERM $$'
+	assert_output "signal TERM"
+	run "$AK" --contain=pidns -t 0.2 -g 0.2 sleep 100
+	assert_equal "$status" 124
+}
+
+@test "cgroup: the leaf is created, reported and removed" {
+	cgroup_writable
+	run "$AK" -v --contain=cgroup sh -c 'cat /proc/self/cgroup'
+	assert_success
+	path=$(sed -n 's/^autokill: cgroup: //p' <<<"$output")
+	[[ -n $path ]]
+	assert_line --regexp "^0::.*/autokill-[0-9]+$"
+	[[ ! -e $path ]]
+}
+
+@test "--contain=cgroup without a writable cgroup v2: 125 naming where it looked" {
+	chmod 777 "$T"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$AK" --contain=cgroup touch "$T/started"
+	assert_equal "$status" 125
+	assert_output --regexp "^autokill: --contain=cgroup: no writable cgroup v2: cannot create /.*/autokill-[0-9]+: (Permission denied|Read-only file system)$"
+	[[ ! -e $T/started ]]
+	run "$AK" --contain=bogus true
+	assert_equal "$status" 125
+	assert_line --index 0 "autokill: invalid containment 'bogus' (pgrp, subreaper, pidns, cgroup or auto)"
+}
+
+@test "--contain=auto picks a mode and says which; --features names it" {
+	run "$AK" -v --contain=auto true
+	assert_success
+	assert_line --regexp "^autokill: containment: (pidns|cgroup|subreaper)"
+	run "$AK" --features
+	assert_line --regexp "^contain=(pidns|cgroup|subreaper)$"
+}
