@@ -37,7 +37,7 @@ start_recorder() {
 }
 
 @test "--timeout: the ladder stops as soon as COMMAND exits on TERM; 124" {
-	run "$AK" -t 0.2 -g 0.2 "$H/sigrec" -c HUP -x TERM:0 -r "$T/ready" "$T/log"
+	run "$AK" -t 0.2 -g 2 "$H/sigrec" -c HUP -x TERM:0 -r "$T/ready" "$T/log"
 	assert_equal "$status" 124
 	assert_equal "$(signals_in "$T/log")" "HUP TERM"
 }

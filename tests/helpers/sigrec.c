@@ -54,8 +54,10 @@ int main(int argc, char **argv)
 			break;
 		case 'x':
 			colon = strchr(optarg, ':');
-			if (!colon || parse_signal(strndup(optarg, (size_t)(colon - optarg)),
-						   &exit_sig) < 0)
+			if (!colon)
+				errx(2, "bad -x '%s'", optarg);
+			*colon = '\0';
+			if (parse_signal(optarg, &exit_sig) < 0)
 				errx(2, "bad -x '%s'", optarg);
 			exit_code = atoi(colon + 1);
 			sigaddset(&catch, exit_sig);
