@@ -55,7 +55,7 @@ struct opts {
 	bool wait_all;
 };
 
-enum { OPT_NO_NNP = 0x200, OPT_PIDFD_FD, OPT_SEND_PIDFD, OPT_CONTAIN, OPT_WAIT_ALL };
+enum { OPT_NO_NNP = 0x200, OPT_CONTAIN, OPT_WAIT_ALL };
 
 static const struct argp_option options[] = {
 	{"timeout", 't', "DURATION", 0,
@@ -74,13 +74,6 @@ static const struct argp_option options[] = {
 	{"wait-all", OPT_WAIT_ALL, NULL, 0,
 	 "subreaper, cgroup: when COMMAND exits, wait for the rest of its tree to finish instead "
 	 "of running the ladder on it", 5},
-	{"pidfd-fd", OPT_PIDFD_FD, "N", 0,
-	 "hand-off: after COMMAND ... ';' comes NEXT [ARG]...: exec NEXT holding COMMAND's "
-	 "pidfd at fd N (and, in userspace mode, its leash at N+1); COMMAND lives as long as "
-	 "NEXT or anything it passes the fd to holds it", 10},
-	{"send-pidfd", OPT_SEND_PIDFD, "FD", 0,
-	 "hand-off: send the pidfd (and leash) over the unix socket FD with SCM_RIGHTS, then "
-	 "exit 0; the receiver holds the leash", 10},
 	{0},
 };
 
@@ -110,6 +103,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &o->c;
+		state->child_inputs[1] = &o->h;
 		return 0;
 	case 't':
 		if (parse_duration(arg, &o->timeout_ns) < 0)
@@ -134,20 +128,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_WAIT_ALL:
 		o->wait_all = true;
 		return 0;
-	case OPT_PIDFD_FD:
-		if (parse_fd(arg, &o->h.pidfd_fd) < 0)
-			argp_error(state, "invalid fd number '%s'", arg);
-		return 0;
-	case OPT_SEND_PIDFD:
-		if (parse_fd(arg, &o->h.send_fd) < 0)
-			argp_error(state, "invalid fd number '%s'", arg);
-		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
 }
 
-static const struct argp_child children[] = {{&common_argp, 0, NULL, 0}, {0}};
+static const struct argp_child children[] = {
+	{&common_argp, 0, NULL, 0},
+	{&handoff_argp, 0, "Hand-off (see HAND-OFF in the man page):", 30},
+	{0},
+};
 
 static const char doc[] =
 	"Run COMMAND on a leash: it dies when autokill dies, even by SIGKILL.\v"
@@ -173,27 +163,16 @@ static struct opts parse_args(int argc, char **argv)
 	struct opts o = {
 		.c = {.nnp = -1, .prog = "autokill", .status_fd = -1},
 		.ladder = {{SIGHUP, SIGTERM, SIGKILL}, 3, 2 * NS_PER_SEC},
-		.h = {-1, -1, NULL},
 	};
 
 	cli_init("autokill", argv);
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
-	if (o.h.pidfd_fd >= 0 && o.h.send_fd >= 0)
-		usage_error("--pidfd-fd and --send-pidfd cannot be combined");
-	if ((o.h.pidfd_fd >= 0 || o.h.send_fd >= 0) && o.timeout_ns)
-		usage_error("--timeout needs autokill to stay; it cannot be combined with a hand-off");
-	if ((o.h.pidfd_fd >= 0 || o.h.send_fd >= 0) &&
-	    (o.contain == CONTAIN_SUBREAPER || o.contain == CONTAIN_CGROUP || o.contain == CONTAIN_AUTO))
-		usage_error("--contain=%s needs autokill to stay; with a hand-off use pgrp or pidns",
-			    contain_name(o.contain));
-	if (o.h.pidfd_fd >= 0 && o.c.cmd) {
-		o.h.next = split_next(o.c.cmd);
-		if (!o.h.next || !o.h.next[0])
-			usage_error("--pidfd-fd needs COMMAND [ARG]... ';' NEXT [ARG]...");
-		if (!o.c.cmd[0])
-			usage_error("missing COMMAND before ';'");
-	}
-	handoff_check(&o.h);
+	handoff_finish(&o.h, o.c.cmd,
+		       o.timeout_ns ? "--timeout needs autokill to stay; it cannot be combined with a hand-off" :
+		       o.contain == CONTAIN_SUBREAPER || o.contain == CONTAIN_CGROUP ||
+				       o.contain == CONTAIN_AUTO ?
+				       "this --contain needs autokill to stay; with a hand-off use pgrp or pidns" :
+				       NULL);
 	return o;
 }
 
@@ -205,16 +184,6 @@ static bool has_cap_sys_admin(void)
 	if (syscall(SYS_capget, &hdr, data) < 0)
 		return false;
 	return data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN);
-}
-
-static noreturn void spawn_failed(const struct opts *o, const struct spawn_res *res)
-{
-	if (strcmp(res->stage, "execve") == 0) {
-		warnx("cannot run '%s': %s", o->c.cmd[0], strerror(res->err));
-		exit(exec_errno_status(res->err));
-	}
-	errx(EXIT_TOOL_FAILURE, "cannot start '%s': %s: %s", o->c.cmd[0], res->stage,
-	     strerror(res->err));
 }
 
 /* Starts COMMAND with the kernel leash when the mode allows and the kernel has it, else
@@ -237,7 +206,7 @@ static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct sp
 			return true;
 		}
 		if (strcmp(res->stage, "clone3") != 0)
-			spawn_failed(o, res);
+			spawn_die(o->c.cmd[0], res);
 		if (o->c.mode == MODE_KERNEL)
 			errx(EXIT_TOOL_FAILURE,
 			     "kernel mode unavailable: clone3 with CLONE_PIDFD_AUTOKILL: %s "
@@ -263,7 +232,7 @@ static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct sp
 	req->pdeathsig = handing ? 0 : o->ladder.sig[0];
 	req->orphan = o->h.pidfd_fd >= 0;
 	if (spawn_command(req, res) < 0)
-		spawn_failed(o, res);
+		spawn_die(o->c.cmd[0], res);
 	return false;
 }
 

@@ -50,7 +50,7 @@ struct opts {
 	struct handoff h;
 };
 
-enum { OPT_PID_FILE = 0x200, OPT_PIDFD_FD, OPT_SEND_PIDFD };
+enum { OPT_PID_FILE = 0x200 };
 
 static const struct argp_option options[] = {
 	{"wait", 'w', NULL, 0, "wait for COMMAND and exit with its status, relaying signals", 0},
@@ -60,12 +60,6 @@ static const struct argp_option options[] = {
 	{"detach", 'd', NULL, 0,
 	 "stdin, stdout and stderr that are a terminal, pipe or socket go to /dev/null", 0},
 	{"quiet", 'q', NULL, 0, "no warning about an init that does not reap", 0},
-	{"pidfd-fd", OPT_PIDFD_FD, "N", 0,
-	 "hand-off: after COMMAND ... ';' comes NEXT [ARG]...: exec NEXT holding COMMAND's "
-	 "pidfd at fd N, to poll it and read COMMAND's exit status; NEXT never has to reap", 10},
-	{"send-pidfd", OPT_SEND_PIDFD, "FD", 0,
-	 "hand-off: send COMMAND's pidfd over the unix socket FD with SCM_RIGHTS, then exit 0",
-	 10},
 	{0},
 };
 
@@ -76,6 +70,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &o->c;
+		state->child_inputs[1] = &o->h;
 		return 0;
 	case 'w':
 		o->wait = true;
@@ -97,20 +92,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'q':
 		o->quiet = true;
 		return 0;
-	case OPT_PIDFD_FD:
-		if (parse_fd(arg, &o->h.pidfd_fd) < 0)
-			argp_error(state, "invalid fd number '%s'", arg);
-		return 0;
-	case OPT_SEND_PIDFD:
-		if (parse_fd(arg, &o->h.send_fd) < 0)
-			argp_error(state, "invalid fd number '%s'", arg);
-		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
 }
 
-static const struct argp_child children[] = {{&common_argp, 0, NULL, 0}, {0}};
+static const struct argp_child children[] = {
+	{&common_argp, 0, NULL, 0},
+	{&handoff_argp, 0, "Hand-off (see HAND-OFF in the man page):", 30},
+	{0},
+};
 
 static const char doc[] =
 	"Run COMMAND as a child that is reaped automatically when it exits: it never becomes a "
@@ -130,34 +121,13 @@ const char *argp_program_version = PACKAGE_STRING;
 
 static struct opts parse_args(int argc, char **argv)
 {
-	struct opts o = {.c = {.nnp = -1, .prog = "autoreap", .status_fd = -1},
-			 .h = {-1, -1, NULL}};
+	struct opts o = {.c = {.nnp = -1, .prog = "autoreap", .status_fd = -1}};
 
 	cli_init("autoreap", argv);
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
-	if (o.h.pidfd_fd >= 0 && o.h.send_fd >= 0)
-		usage_error("--pidfd-fd and --send-pidfd cannot be combined");
-	if ((o.h.pidfd_fd >= 0 || o.h.send_fd >= 0) && o.wait)
-		usage_error("--wait cannot be combined with a hand-off: the holder waits");
-	if (o.h.pidfd_fd >= 0 && o.c.cmd) {
-		o.h.next = split_next(o.c.cmd);
-		if (!o.h.next || !o.h.next[0])
-			usage_error("--pidfd-fd needs COMMAND [ARG]... ';' NEXT [ARG]...");
-		if (!o.c.cmd[0])
-			usage_error("missing COMMAND before ';'");
-	}
-	handoff_check(&o.h);
+	handoff_finish(&o.h, o.c.cmd,
+		       o.wait ? "--wait cannot be combined with a hand-off: the holder waits" : NULL);
 	return o;
-}
-
-static noreturn void spawn_failed(const struct opts *o, const struct spawn_res *res)
-{
-	if (strcmp(res->stage, "execve") == 0) {
-		warnx("cannot run '%s': %s", o->c.cmd[0], strerror(res->err));
-		exit(exec_errno_status(res->err));
-	}
-	errx(EXIT_TOOL_FAILURE, "cannot start '%s': %s: %s", o->c.cmd[0], res->stage,
-	     strerror(res->err));
 }
 
 /* Kernel mode if allowed and available, else the userspace fallback. Returns true for the
@@ -180,7 +150,7 @@ static bool spawn_reaped(const struct opts *o, struct spawn_req *req, struct spa
 			return true;
 		}
 		if (strcmp(res->stage, "clone3") != 0)
-			spawn_failed(o, res);
+			spawn_die(o->c.cmd[0], res);
 		if (o->c.mode == MODE_KERNEL)
 			errx(EXIT_TOOL_FAILURE,
 			     "kernel mode unavailable: clone3 with CLONE_AUTOREAP: %s "
@@ -193,7 +163,7 @@ static bool spawn_reaped(const struct opts *o, struct spawn_req *req, struct spa
 	req->kflags = 0;
 	req->orphan = !o->wait;
 	if (spawn_command(req, res) < 0)
-		spawn_failed(o, res);
+		spawn_die(o->c.cmd[0], res);
 	return false;
 }
 

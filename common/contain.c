@@ -34,7 +34,7 @@ int contain_parse(const char *s)
 	return -1;
 }
 
-static int children_of(pid_t pid, pid_t *out, int max)
+int children_of(pid_t pid, pid_t *out, int max)
 {
 	char path[64];
 	FILE *f;

@@ -21,6 +21,9 @@ enum contain { CONTAIN_PGRP, CONTAIN_SUBREAPER, CONTAIN_PIDNS, CONTAIN_CGROUP, C
 const char *contain_name(int contain);
 int contain_parse(const char *s); /* -1 if unknown */
 
+/* PID's children, from /proc/PID/task/PID/children; returns how many (at most MAX). */
+int children_of(pid_t pid, pid_t *out, int max);
+
 /* Subreaper mode: our descendants, reached through our children (whose pids cannot be
  * reused while unreaped) and, below them, pids checked against their parent's through
  * PIDFD_GET_INFO. EXCLUDE: a child to leave alone (the leash watcher). */

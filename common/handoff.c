@@ -1,6 +1,7 @@
 /* handoff.c: chain-loading NEXT with the pidfd, or sending it over a unix socket. */
 #include "config.h"
 
+#include <argp.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +16,40 @@
 #include "handoff.h"
 #include "util.h"
 
-char **split_next(char **cmd)
+enum { OPT_PIDFD_FD = 0x300, OPT_SEND_PIDFD };
+
+static const struct argp_option options[] = {
+	{"pidfd-fd", OPT_PIDFD_FD, "N", 0,
+	 "after COMMAND [ARG]... ';' comes NEXT [ARG]...: exec NEXT holding COMMAND's pidfd at fd "
+	 "N (autokill in userspace mode: and its leash at N+1); the environment names them", 30},
+	{"send-pidfd", OPT_SEND_PIDFD, "FD", 0,
+	 "send COMMAND's pidfd (and leash) over the unix socket FD with SCM_RIGHTS, then exit 0",
+	 30},
+	{0},
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct handoff *h = state->input;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		h->pidfd_fd = h->send_fd = -1;
+		h->next = NULL;
+		return 0;
+	case OPT_PIDFD_FD:
+	case OPT_SEND_PIDFD:
+		if (parse_fd(arg, key == OPT_PIDFD_FD ? &h->pidfd_fd : &h->send_fd) < 0)
+			argp_error(state, "invalid fd number '%s'", arg);
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+const struct argp handoff_argp = {options, parse_opt, NULL, NULL, NULL, NULL, NULL};
+
+static char **split_next(char **cmd)
 {
 	for (char **a = cmd; *a; a++) {
 		if (strcmp(*a, ";") == 0) {
@@ -26,12 +60,23 @@ char **split_next(char **cmd)
 	return NULL;
 }
 
-void handoff_check(const struct handoff *h)
+void handoff_finish(struct handoff *h, char **cmd, const char *stays)
 {
 	struct stat st;
 	int domain;
 	socklen_t len = sizeof(domain);
 
+	if (h->pidfd_fd >= 0 && h->send_fd >= 0)
+		usage_error("--pidfd-fd and --send-pidfd cannot be combined");
+	if ((h->pidfd_fd >= 0 || h->send_fd >= 0) && stays)
+		usage_error("%s", stays);
+	if (h->pidfd_fd >= 0 && cmd) {
+		h->next = split_next(cmd);
+		if (!h->next || !h->next[0])
+			usage_error("--pidfd-fd needs COMMAND [ARG]... ';' NEXT [ARG]...");
+		if (!cmd[0])
+			usage_error("missing COMMAND before ';'");
+	}
 	if (h->pidfd_fd >= 0 && h->pidfd_fd <= 2)
 		usage_error("--pidfd-fd=%d would replace stdin, stdout or stderr", h->pidfd_fd);
 	if (h->send_fd < 0)

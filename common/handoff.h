@@ -10,6 +10,7 @@
 #ifndef AUTOREAP_HANDOFF_H
 #define AUTOREAP_HANDOFF_H
 
+#include <argp.h>
 #include <sys/types.h>
 
 struct handoff {
@@ -18,12 +19,14 @@ struct handoff {
 	char **next;	 /* NEXT [ARG]... after the ';' of the command line */
 };
 
-/* Splits COMMAND [ARG]... ; NEXT [ARG]... at the first argument that is exactly ";".
- * Returns NEXT, or NULL when there is none (the ';' is replaced by NULL in place). */
-char **split_next(char **cmd);
+/* --pidfd-fd and --send-pidfd, as an argp child parser whose input is a struct handoff. */
+extern const struct argp handoff_argp;
 
-/* Checks the fd numbers before anything is spawned; a usage error (125) on failure. */
-void handoff_check(const struct handoff *h);
+/* After parsing: splits COMMAND [ARG]... ';' NEXT [ARG]... at the first argument that is
+ * exactly ";" (for --pidfd-fd) and checks the fds before anything is spawned. STAYS: why
+ * the other options given need the tool to stay (a hand-off is then refused), or NULL.
+ * Usage errors exit 125. */
+void handoff_finish(struct handoff *h, char **cmd, const char *stays);
 
 /* Execs NEXT with the fds in place (never returns; 127/126 if NEXT cannot run). LEASH is
  * -1 when the pidfd itself is the leash (or there is none, for autoreap). */

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -359,6 +360,15 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 		res->pidfd = -1;
 	}
 	return -1;
+}
+
+_Noreturn void spawn_die(const char *cmd, const struct spawn_res *res)
+{
+	if (strcmp(res->stage, "execve") == 0) {
+		warnx("cannot run '%s': %s", cmd, strerror(res->err));
+		exit(exec_errno_status(res->err));
+	}
+	errx(EXIT_TOOL_FAILURE, "cannot start '%s': %s: %s", cmd, res->stage, strerror(res->err));
 }
 
 /* After POLLIN, an auto-reaped child's exit information may not be stored yet (seen on

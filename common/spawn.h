@@ -45,6 +45,10 @@ struct spawn_res {
  * with stage "clone3" and nothing started, so the caller can fall back. */
 int spawn_command(const struct spawn_req *req, struct spawn_res *res);
 
+/* Reports a failed spawn_command of CMD and exits: 127/126 with "cannot run 'CMD': why"
+ * for a failed execve, else 125 naming the stage that failed. */
+_Noreturn void spawn_die(const char *cmd, const struct spawn_res *res);
+
 /* Exit status of a child through its pidfd: blocks until it has exited and returns its
  * wait(2) status, or -1. OWN_CHILD: the caller is its parent and it is not auto-reaped, so
  * waitid() reaps it; otherwise PIDFD_INFO_EXIT (Linux 6.15) is read once it is reaped. */

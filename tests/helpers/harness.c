@@ -7,23 +7,12 @@
 #include <unistd.h>
 
 #include "common/compat.h"
+#include "common/contain.h"
 #include "harness.h"
 
 int list_children(pid_t *out, int max)
 {
-	char path[64];
-	FILE *f;
-	int n = 0;
-	long v;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (n < max && fscanf(f, "%ld", &v) == 1)
-		out[n++] = (pid_t)v;
-	fclose(f);
-	return n;
+	return children_of(getpid(), out, max);
 }
 
 void kill_children(void)
