@@ -1,6 +1,7 @@
 /* leash.c: the userspace leash watcher. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -15,6 +16,26 @@
 #include "leash.h"
 #include "spawn.h"
 
+/* close_range, or on kernels before 5.9 one close per open fd in the range. */
+static void close_from_to(unsigned lo, unsigned hi)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (ar_close_range(lo, hi, 0) == 0 || errno != ENOSYS)
+		return;
+	d = opendir("/proc/self/fd");
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		long fd = strtol(e->d_name, NULL, 10);
+
+		if (e->d_name[0] != '.' && fd >= (long)lo && fd <= (long)hi && fd != dirfd(d))
+			close((int)fd);
+	}
+	closedir(d);
+}
+
 /* Closes every fd above 2 but the ones in KEEP (sorted, -1 for none), so the watcher holds
  * no pipe, terminal or lifeline write end of the holder's (which would keep the lifeline
  * from ever hanging up). */
@@ -26,10 +47,10 @@ static void close_all_but(const int *keep, int n)
 		if (keep[i] < (int)lo)
 			continue;
 		if ((unsigned)keep[i] > lo)
-			ar_close_range(lo, (unsigned)keep[i] - 1, 0);
+			close_from_to(lo, (unsigned)keep[i] - 1);
 		lo = (unsigned)keep[i] + 1;
 	}
-	ar_close_range(lo, ~0U, 0);
+	close_from_to(lo, ~0U);
 }
 
 static int cmp_int(const void *a, const void *b)

@@ -28,6 +28,16 @@ start_recorder() {
 	ended "$CMDPID"
 }
 
+@test "userspace leash without close_range (before Linux 5.9): the watcher still lets go" {
+	"$H/subreaper" -w -r "$T/rep" "$H/nosys" close_range "$AK" --mode=userspace -g 0.2 "$H/sigrec" -c HUP,TERM -r "$T/ready" "$T/log" 3>&- &
+	BG_PIDS=$!
+	wait_for "[[ -s $T/ready ]]"
+	kill -KILL "$(child_of "$BG_PIDS")"
+	wait "$BG_PIDS" || true
+	assert_equal "$(signals_in "$T/log")" "HUP TERM"
+	grep -qx "alive 0" "$T/rep"
+}
+
 @test "userspace leash with --grace 0: the whole ladder at once" {
 	start_recorder --mode=userspace -g 0
 	kill -KILL "$AKPID"

@@ -3,7 +3,7 @@
  *
  * nosys [-e ENOSYS|EPERM|EINVAL] NAME[,NAME...] COMMAND [ARG]...
  *
- * NAME: clone3, clone, pidfd_open, pidfd_send_signal, waitid, clone_pidfd (clone(2) only
+ * NAME: clone3, clone, pidfd_open, pidfd_send_signal, waitid, close_range, clone_pidfd (clone(2) only
  * with CLONE_PIDFD, so that fork still works), or pidfd_get_info (the PIDFD_GET_INFO
  * ioctl). A seccomp filter (with no_new_privs) makes them return the errno.
  */
@@ -32,6 +32,7 @@ static const struct {
 	{"pidfd_open", SYS_pidfd_open},
 	{"pidfd_send_signal", SYS_pidfd_send_signal},
 	{"waitid", SYS_waitid},
+	{"close_range", SYS_close_range},
 };
 
 int main(int argc, char **argv)
