@@ -322,7 +322,7 @@ static noreturn void hand_off(const struct opts *o, struct supervisor *sv, bool 
 {
 	struct leash leash = {-1, 0, -1};
 
-	if (!kernel && leash_start(sv, &leash, o->h.pidfd_fd >= 0) < 0)
+	if (!kernel && leash_start(sv, &leash, o->h.pidfd_fd >= 0, false) < 0)
 		err(EXIT_TOOL_FAILURE, "cannot start the leash watcher");
 	if (o->h.send_fd >= 0) {
 		if (handoff_send(&o->h, sv->pid, sv->pidfd, leash.lifeline,
@@ -392,7 +392,7 @@ int main(int argc, char **argv)
 		hand_off(&o, &sv, kernel);
 	/* The cgroup is killed whole on the holder's death by the watcher, kernel leash or not. */
 	if (!kernel || o.contain == CONTAIN_CGROUP) {
-		if (leash_start(&sv, &leash, false) < 0)
+		if (leash_start(&sv, &leash, false, kernel) < 0)
 			warn("cannot start the leash watcher; COMMAND keeps only its "
 			     "parent-death signal");
 		else if (o.c.verbose)

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <stdnoreturn.h>
@@ -99,11 +100,27 @@ static noreturn void watcher(const struct supervisor *cmd, int lifeline_r, bool 
 	_exit(0);
 }
 
-int leash_start(const struct supervisor *cmd, struct leash *l, bool orphan)
+int leash_start(const struct supervisor *cmd, struct leash *l, bool orphan, bool kernel)
 {
+	struct supervisor copy = *cmd;
 	int p[2];
 	pid_t pid;
 
+	if (kernel) {
+		struct pollfd gone = {cmd->pidfd, POLLIN, 0};
+
+		/* The clone3 pidfd carries the kernel's leash: a watcher holding a copy would keep
+		 * COMMAND alive after the holder's death. It gets a pidfd of its own, which names
+		 * COMMAND as long as COMMAND has not exited, as checked after opening it. */
+		copy.pidfd = ar_pidfd_open(cmd->pid);
+		if (copy.pidfd < 0 || poll(&gone, 1, 0) != 0) {
+			if (copy.pidfd >= 0)
+				close(copy.pidfd);
+			l->watcher_pid = 0;
+			l->watcher_pidfd = l->lifeline = -1;
+			return 0;
+		}
+	}
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
 	pid = fork();
@@ -117,8 +134,10 @@ int leash_start(const struct supervisor *cmd, struct leash *l, bool orphan)
 		 * program, which must not inherit a child it did not fork. */
 		if (orphan && fork() != 0)
 			_exit(0);
-		watcher(cmd, p[0], cmd->verbose);
+		watcher(&copy, p[0], cmd->verbose);
 	}
+	if (kernel)
+		close(copy.pidfd);
 	close(p[0]);
 	l->lifeline = p[1];
 	if (orphan) {
