@@ -29,10 +29,12 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/cli.h"
@@ -236,30 +238,19 @@ static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct sp
 	return false;
 }
 
-/* Unprivileged PID namespaces need an unprivileged user namespace. */
+/* Unprivileged PID namespaces need an unprivileged user namespace, which sysctls, LSMs
+ * and a chroot can each refuse: ask the kernel, in a throwaway child. */
 static bool pidns_allowed(void)
 {
-	char buf[32] = "";
-	int fd;
+	pid_t pid;
+	int st;
 
 	if (has_cap_sys_admin())
 		return true;
-	fd = open("/proc/sys/kernel/unprivileged_userns_clone", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-
-		close(fd);
-		if (n > 0 && buf[0] == '0')
-			return false;
-	}
-	fd = open("/proc/sys/user/max_user_namespaces", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	buf[0] = '\0';
-	if (read(fd, buf, sizeof(buf) - 1) <= 0)
-		buf[0] = '0';
-	close(fd);
-	return atoi(buf) > 0;
+	pid = fork();
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWUSER | CLONE_NEWPID) == 0 ? 0 : 1);
+	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
 /* The strongest containment the system allows: a PID namespace (the kernel kills it
