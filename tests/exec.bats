@@ -24,15 +24,25 @@ load common
 	assert_equal "$status" 126
 }
 
+# Every code natively; under emulation (check-vm sets AUTOREAP_EMULATED=1, where a spawn costs
+# ~100 times more) the codes whose handling differs: 0-2, around 125-129, 137, 143, 254, 255.
+codes() {
+	if [[ ${AUTOREAP_EMULATED:-0} == 1 ]]; then
+		echo 0 1 2 3 124 125 126 127 128 129 130 137 143 200 254 255
+	else
+		seq 0 255
+	fi
+}
+
 @test "exit codes 0..255 pass through unchanged (autokill)" {
-	for code in $(seq 0 255); do
+	for code in $(codes); do
 		"$AK" sh -c "exit $code" && st=0 || st=$?
 		[[ $st == "$code" ]] || fail "autokill: $code became $st"
 	done
 }
 
 @test "exit codes 0..255 pass through unchanged (autoreap --wait)" {
-	for code in $(seq 0 255); do
+	for code in $(codes); do
 		"$AR" -w sh -c "exit $code" && st=0 || st=$?
 		[[ $st == "$code" ]] || fail "autoreap -w: $code became $st"
 	done
