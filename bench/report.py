@@ -9,7 +9,7 @@ import sys
 
 raw, vmraw, outdir, rounds, trials = sys.argv[1:6]
 data = {"spawn": {}, "supervise": {}, "leash": {}, "leash_vm_emulated": {}, "ladder": None,
-        "fanout": None}
+        "fanout": []}
 for line in open(raw):
     f = line.split()
     if not f:
@@ -25,8 +25,9 @@ for line in open(raw):
     elif f[0] == "ladder":
         data["ladder"] = {"median_ms": float(f[1]), "min_ms": float(f[2]), "max_ms": float(f[3])}
     elif f[0] == "fanout":
-        data["fanout"] = {"spawns": int(f[1]), "seconds": float(f[2]),
-                          "per_s": float(f[3]), "zombies_left": int(f[4])}
+        data["fanout"].append({"command": f[1], "spawns": int(f[2]), "seconds": float(f[3]),
+                               "per_s": float(f[4]), "zombies_left": int(f[5]),
+                               "in_flight": int(f[6])})
 if vmraw and os.path.exists(vmraw):
     for line in open(vmraw):
         f = line.split()
@@ -74,9 +75,13 @@ if data["ladder"]:
     md += ["", f"Ladder precision (gap between steps minus the 200 ms grace, 10 runs): median "
            f"{l['median_ms']:.3f} ms, min {l['min_ms']:.3f}, max {l['max_ms']:.3f}."]
 if data["fanout"]:
-    f = data["fanout"]
-    md += ["", f"Fan-out: {f['spawns']} `autoreap true` from one parent in {f['seconds']:.2f} s: "
-           f"{f['per_s']:.0f} spawns/s, {f['zombies_left']} zombies left."]
+    md += ["", "Fan-out from one parent under a reaping subreaper:", "",
+           "| command | spawns | in flight | seconds | spawns/s | zombies left |",
+           "|---|---|---|---|---|---|"]
+    for f in data["fanout"]:
+        name = "`autoreap /bin/true`" if f["command"] == "autoreap" else "`/bin/true` (floor)"
+        md.append(f"| {name} | {f['spawns']} | {f['in_flight']} | {f['seconds']:.2f} | "
+                  f"{f['per_s']:.0f} | {f['zombies_left']} |")
 os.makedirs(outdir, exist_ok=True)
 open(os.path.join(outdir, "latest.md"), "w").write("\n".join(md) + "\n")
 js = json.dumps(data, indent=1)

@@ -10,8 +10,9 @@
  * wbench leash TRIALS WRAPPER...
  *	TRIALS times: starts WRAPPER... sleep 1000, finds its child COMMAND, SIGKILLs the
  *	wrapper and times until COMMAND is dead: "leash median_ms p99_ms max_ms".
- * wbench fanout N CMD...
- *	Runs CMD... N times back to back (each to its exit): "fanout N seconds per_s zombies".
+ * wbench fanout N JOBS CMD...
+ *	Runs CMD... N times, JOBS at a time, each to its exit:
+ *	"fanout N seconds per_s zombies jobs".
  */
 #include <errno.h>
 #include <poll.h>
@@ -223,17 +224,29 @@ static int leash_bench(int trials, int argc, char **argv)
 	return 0;
 }
 
-static int fanout_bench(int n, char **argv)
+static int fanout_bench(int n, int jobs, char **argv)
 {
+	pid_t flight[64];
 	double t0 = now_ms(), secs;
-	int zombies = 0;
+	int zombies = 0, started = 0, running = 0;
 
-	for (int i = 0; i < n; i++) {
-		pid_t pid = start(argv, 1);
+	if (jobs < 1 || jobs > 64)
+		jobs = 1;
+	/* Up to JOBS spawns in flight; orphans adopted meanwhile are reaped as they come. */
+	while (started < n || running > 0) {
+		pid_t pid;
 
-		waitpid(pid, NULL, 0);
-		if (i % 64 == 0)
-			reap_adopted();
+		while (running < jobs && started < n) {
+			flight[running++] = start(argv, 1);
+			started++;
+		}
+		pid = waitpid(-1, NULL, 0);
+		for (int i = 0; i < running; i++) {
+			if (flight[i] == pid) {
+				flight[i] = flight[--running];
+				break;
+			}
+		}
 	}
 	secs = (now_ms() - t0) / 1e3;
 	sleep_ms(300);
@@ -251,7 +264,7 @@ static int fanout_bench(int n, char **argv)
 		if (f)
 			fclose(f);
 	}
-	printf("fanout %d %.3f %.0f %d\n", n, secs, n / secs, zombies);
+	printf("fanout %d %.3f %.0f %d %d\n", n, secs, n / secs, zombies, jobs);
 	return 0;
 }
 
@@ -271,8 +284,8 @@ int main(int argc, char **argv)
 		return supervise_bench(atof(argv[2]), argv[3], argv + 4);
 	if (argc > 3 && strcmp(argv[1], "leash") == 0)
 		return leash_bench(atoi(argv[2]), argc - 3, argv + 3);
-	if (argc > 3 && strcmp(argv[1], "fanout") == 0)
-		return fanout_bench(atoi(argv[2]), argv + 3);
+	if (argc > 4 && strcmp(argv[1], "fanout") == 0)
+		return fanout_bench(atoi(argv[2]), atoi(argv[3]), argv + 4);
 	fprintf(stderr, "usage: see the header of bench/wbench.c\n");
 	return 2;
 }
