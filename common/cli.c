@@ -103,11 +103,6 @@ _Noreturn void usage_error(const char *fmt, ...)
 	exit(EXIT_TOOL_FAILURE);
 }
 
-const char *mode_name(int mode)
-{
-	return mode == MODE_KERNEL ? "kernel" : mode == MODE_USERSPACE ? "userspace" : "auto";
-}
-
 void cli_verbose_started(const struct common_opts *o, pid_t pid, const char *method)
 {
 	if (o->verbose)

@@ -30,8 +30,6 @@ void cli_init(const char *prog, char **argv);
  * exit 125, as argp does for its own errors. */
 _Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-const char *mode_name(int mode);
-
 /* With --verbose: "PROG: started PID with clone3|clone|fork". */
 void cli_verbose_started(const struct common_opts *o, pid_t pid, const char *method);
 
