@@ -164,8 +164,9 @@ static void start_ladder(struct supervisor *sv, int first, int64_t delay)
 	sv->step_at = now_ns() + delay;
 }
 
-/* COMMAND stopped (Ctrl-Z, TSTP relayed, or SIGTTIN in the background): take the terminal back and stop
- * ourselves, so the shell sees the job stopped; on `fg` or `bg` we are continued here. */
+/* COMMAND stopped (Ctrl-Z, a relayed TSTP, or SIGTTIN in the background): take the
+ * terminal back and stop ourselves, so the shell sees the job stopped; on `fg` or `bg` we
+ * are continued here. */
 static void follow_stop(struct supervisor *sv)
 {
 	siginfo_t si;
