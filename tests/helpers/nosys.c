@@ -3,9 +3,9 @@
  *
  * nosys [-e ENOSYS|EPERM|EINVAL] NAME[,NAME...] COMMAND [ARG]...
  *
- * NAME: clone3, clone, pidfd_open, pidfd_send_signal, waitid, close_range, clone_pidfd (clone(2) only
- * with CLONE_PIDFD, so that fork still works), or pidfd_get_info (the PIDFD_GET_INFO
- * ioctl). A seccomp filter (with no_new_privs) makes them return the errno.
+ * NAME: clone3, clone, pidfd_open, pidfd_send_signal, waitid, close_range, clone_pidfd
+ * (clone(2) only with CLONE_PIDFD, so that fork still works), or pidfd_get_info (the
+ * PIDFD_GET_INFO ioctl). A seccomp filter (with no_new_privs) makes them return the errno.
  */
 #include "config.h"
 
