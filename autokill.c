@@ -293,8 +293,7 @@ static void contain_setup(struct opts *o, struct spawn_req *req, struct cgroup *
 	}
 	if (o->c.verbose)
 		warnx("containment: %s%s", contain_name(o->contain),
-		      o->contain == CONTAIN_PIDNS && req->userns ? " (with a user namespace)" :
-		      o->contain == CONTAIN_CGROUP ? "" : "");
+		      o->contain == CONTAIN_PIDNS && req->userns ? " (with a user namespace)" : "");
 	if (o->c.verbose && o->contain == CONTAIN_CGROUP)
 		warnx("cgroup: %s", cg->path);
 }

@@ -8,6 +8,7 @@
 
 #include "common/compat.h"
 #include "common/contain.h"
+#include "common/util.h"
 #include "harness.h"
 
 int list_children(pid_t *out, int max)
@@ -32,4 +33,12 @@ void kill_children(void)
 		while (waitpid(-1, NULL, 0) > 0)
 			;
 	}
+}
+
+void print_wait_status(const char *prefix, int st)
+{
+	if (WIFEXITED(st))
+		printf("%sexit %d\n", prefix, WEXITSTATUS(st));
+	else
+		printf("%ssignal %s\n", prefix, signal_name(WTERMSIG(st)));
 }

@@ -11,4 +11,7 @@ int list_children(pid_t *out, int max);
  * orphans that get reparented to us meanwhile (we are a subreaper). */
 void kill_children(void);
 
+/* Prints "PREFIXexit N" or "PREFIXsignal NAME" for wait(2) status ST. */
+void print_wait_status(const char *prefix, int st);
+
 #endif

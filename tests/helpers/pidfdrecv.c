@@ -116,10 +116,7 @@ int main(int argc, char **argv)
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
 		if (ioctl(watch, PIDFD_GET_INFO, &info) == 0 && (info.mask & PIDFD_INFO_EXIT)) {
-			if (WIFEXITED(info.exit_code))
-				printf("command exit %d\n", WEXITSTATUS(info.exit_code));
-			else
-				printf("command signal %s\n", signal_name(WTERMSIG(info.exit_code)));
+			print_wait_status("command ", info.exit_code);
 			break;
 		}
 		poll(&p, 1, 20);

@@ -68,10 +68,8 @@ static void print_status(int st)
 {
 	if (WIFSTOPPED(st))
 		printf("stopped\n");
-	else if (WIFEXITED(st))
-		printf("exit %d\n", WEXITSTATUS(st));
 	else
-		printf("signal %s\n", signal_name(WTERMSIG(st)));
+		print_wait_status("", st);
 }
 
 static void step(char *line)
