@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "compat.h"
@@ -95,6 +96,20 @@ static noreturn void child_exec(const struct spawn_req *req, int pipefd, pid_t p
 		/* Not raise(): after a raw clone, glibc's cached thread id is the parent's. */
 		if (getppid() != parent)
 			syscall(SYS_tgkill, getpid(), gettid(), req->pdeathsig);
+	}
+	/* A Ctrl-Z (or a background read's SIGTTIN) that arrived since the clone is pending
+	 * here; delivered now it would stop us before execve, with the tool blocked reading
+	 * the report pipe and unable to follow the stop. Drop it: the tool got its own copy
+	 * (same process group until now) and relays it to COMMAND, or the user presses again. */
+	{
+		sigset_t stops;
+
+		sigemptyset(&stops);
+		sigaddset(&stops, SIGTSTP);
+		sigaddset(&stops, SIGTTIN);
+		sigaddset(&stops, SIGTTOU);
+		while (sigtimedwait(&stops, NULL, &(struct timespec){0, 0}) > 0)
+			;
 	}
 	if (req->mask)
 		sigprocmask(SIG_SETMASK, req->mask, NULL);

@@ -59,7 +59,10 @@ EOF
 	assert_line "exit 130"
 	assert_line "fg=job"
 	assert_equal "$(wc -l <"$T/log")" 1
-	run "$H/ptyjob" "$AR" -w cat <<EOF
+	# COMMAND marks that it runs before anything is typed: the terminal's own echo of
+	# "one" would otherwise satisfy "output one" before cat exists.
+	run "$H/ptyjob" "$AR" -w sh -c "touch $T/cat; exec cat" <<EOF
+wait-file $T/cat
 type one
 output one
 susp
