@@ -11,6 +11,8 @@ AR=$top_builddir/autoreap
 AK=$top_builddir/autokill
 H=$top_builddir/tests/helpers
 export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-60}
+# run -N (an expected non-zero status, said where it is expected) needs 1.5.
+bats_require_minimum_version 1.5.0
 
 load_assert() {
 	if [[ -f /usr/lib/bats/bats-support/load.bash ]]; then

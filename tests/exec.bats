@@ -5,7 +5,7 @@ load common
 
 @test "COMMAND not found: 127 and one line naming it" {
 	for tool in "$AR" "$AR -w" "$AK"; do
-		run $tool no-such-command-here
+		run -127 $tool no-such-command-here
 		assert_equal "$status" 127
 		name=${tool##*/}
 		assert_output "${name% -w}: cannot run 'no-such-command-here': No such file or directory"

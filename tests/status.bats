@@ -15,7 +15,7 @@ json_ok() {
 }
 
 @test "autokill: start, one record per ladder step, end; fields match" {
-	run "$AK" --mode=userspace --status-fd=5 -t 0.2 -g 0.2 "$H/sigrec" -c HUP -r "$T/ready" "$T/log" 5>"$T/status"
+	run env --block-signal=HUP "$AK" --mode=userspace --status-fd=5 -t 0.2 -g 0.2 "$H/sigrec" -c HUP -r "$T/ready" "$T/log" 5>"$T/status"
 	assert_equal "$status" 124
 	json_ok "$T/status"
 	assert_equal "$(wc -l <"$T/status")" 4
@@ -53,7 +53,7 @@ json_ok() {
 @test "a reader that went away breaks neither tool" {
 	for tool in "$AK -t 0.2 -g 0.1" "$AR -w"; do
 		# The reader end of the pipe is closed before anything is written.
-		st=$(bash -c "exec 5> >(exec true); sleep 0.3; $tool --status-fd=5 sh -c 'exit 4' >/dev/null; echo \$?")
+		st=$(bash -c "exec 5> >(exec true); wait \$!; $tool --status-fd=5 sh -c 'exit 4' >/dev/null; echo \$?")
 		assert_equal "$st" 4
 	done
 }
