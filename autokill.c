@@ -27,7 +27,6 @@
 #include <argp.h>
 #include <err.h>
 #include <errno.h>
-#include <linux/capability.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -42,6 +41,7 @@
 #include "common/contain.h"
 #include "common/features.h"
 #include "common/handoff.h"
+#include "common/keeper.h"
 #include "common/leash.h"
 #include "common/spawn.h"
 #include "common/status.h"
@@ -71,7 +71,7 @@ static const struct argp_option options[] = {
 	 "never set no_new_privs; the kernel leash then needs CAP_SYS_ADMIN", 0},
 	{"contain", OPT_CONTAIN, "MODE", 0,
 	 "what gets the ladder and dies with COMMAND: pgrp (default: COMMAND's process group), "
-	 "subreaper (every descendant autokill adopts), pidns (a new PID namespace), cgroup (a "
+	 "subreaper (every descendant, adopted by a keeper process that outlives autokill), pidns (a new PID namespace), cgroup (a "
 	 "new cgroup v2 leaf), auto (the strongest the system allows)", 5},
 	{"wait-all", OPT_WAIT_ALL, NULL, 0,
 	 "subreaper, cgroup: when COMMAND exits, wait for the rest of its tree to finish instead "
@@ -178,16 +178,6 @@ static struct opts parse_args(int argc, char **argv)
 	return o;
 }
 
-static bool has_cap_sys_admin(void)
-{
-	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data) < 0)
-		return false;
-	return data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN);
-}
-
 /* Starts COMMAND with the kernel leash when the mode allows and the kernel has it, else
  * plainly (the caller adds the userspace leash). Returns true for the kernel leash. */
 static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct spawn_res *res)
@@ -266,8 +256,10 @@ static int contain_auto(struct cgroup *cg)
 	return CONTAIN_SUBREAPER;
 }
 
-/* Prepares the containment before COMMAND starts; NSPIPE receives the pidns status pipe. */
-static void contain_setup(struct opts *o, struct spawn_req *req, struct cgroup *cg, int nspipe[2])
+/* Prepares the containment before COMMAND starts; NSPIPE receives the pidns status pipe.
+ * For subreaper, only the keeper returns (see keeper.h). */
+static void contain_setup(struct opts *o, struct supervisor *sv, struct spawn_req *req,
+			  struct cgroup *cg, int nspipe[2])
 {
 	char why[512];
 
@@ -275,6 +267,7 @@ static void contain_setup(struct opts *o, struct spawn_req *req, struct cgroup *
 		o->contain = contain_auto(cg);
 	switch (o->contain) {
 	case CONTAIN_SUBREAPER:
+		keeper_split(sv);
 		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 			err(EXIT_TOOL_FAILURE, "cannot become a child subreaper");
 		break;
@@ -356,8 +349,10 @@ int main(int argc, char **argv)
 	}
 	req.argv = o.c.cmd;
 	req.tty_fd = sv.tty_fd;
-	contain_setup(&o, &req, &cg, nspipe);
+	contain_setup(&o, &sv, &req, &cg, nspipe);
 	kernel = spawn_leashed(&o, &req, &res);
+	/* A keeper whose holder died does what the kernel's leash would: KILL at once. */
+	sv.leash_kill = kernel;
 	if (nspipe[1] >= 0)
 		close(nspipe[1]);
 	cli_verbose_started(&o.c, res.pid, res.method);

@@ -117,10 +117,15 @@ static bool tree_left(struct supervisor *sv)
 	return false;
 }
 
+static pid_t job_pgrp(const struct supervisor *sv)
+{
+	return sv->job_pgrp ? sv->job_pgrp : getpgrp();
+}
+
 void supervise_restore_tty(const struct supervisor *sv)
 {
 	if (sv->tty_fd >= 0 && tcgetpgrp(sv->tty_fd) == sv->pid)
-		tcsetpgrp(sv->tty_fd, getpgrp());
+		tcsetpgrp(sv->tty_fd, job_pgrp(sv));
 }
 
 static void signal_record(const struct supervisor *sv, int sig, bool relayed, int64_t t)
@@ -173,6 +178,9 @@ static void follow_stop(struct supervisor *sv)
 	sigset_t cont;
 
 	memset(&si, 0, sizeof(si));
+	/* A keeper whose holder is gone has nobody to continue it: no stopping then. */
+	if (sv->job_pgrp && sv->leash_fd < 0)
+		return;
 	if (!sv->parent ||
 	    waitid((idtype_t)P_PIDFD, (id_t)sv->pidfd, &si, WSTOPPED | WNOHANG) < 0 ||
 	    si.si_pid == 0)
@@ -188,7 +196,7 @@ static void follow_stop(struct supervisor *sv)
 	sigemptyset(&cont);
 	sigaddset(&cont, SIGCONT);
 	sigtimedwait(&cont, NULL, &(struct timespec){0, 0});
-	if (sv->tty_fd >= 0 && tcgetpgrp(sv->tty_fd) == getpgrp())
+	if (sv->tty_fd >= 0 && tcgetpgrp(sv->tty_fd) == job_pgrp(sv))
 		tcsetpgrp(sv->tty_fd, sv->pid);
 	supervise_signal(sv, SIGCONT);
 }
@@ -204,7 +212,7 @@ static void on_signal(struct supervisor *sv, int sig)
 		follow_stop(sv);
 		return;
 	case SIGCONT:
-		if (sv->tty_fd >= 0 && tcgetpgrp(sv->tty_fd) == getpgrp())
+		if (sv->tty_fd >= 0 && tcgetpgrp(sv->tty_fd) == job_pgrp(sv))
 			tcsetpgrp(sv->tty_fd, sv->pid);
 		supervise_signal(sv, SIGCONT);
 		return;
@@ -242,8 +250,34 @@ static void drain_signals(struct supervisor *sv)
 {
 	struct signalfd_siginfo si;
 
-	while (read(sv->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+	while (read(sv->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		/* A keeper gets the job's signals from its holder, over the lifeline. One sent to
+		 * both (`pkill autokill` matches both names) must count once: a double INT is
+		 * KILL. SIGCONT, which the holder sends for real to wake a stopped keeper, is
+		 * the same however often it comes. */
+		if (sv->holder && sv->leash_fd >= 0 && si.ssi_signo != SIGCHLD &&
+		    si.ssi_signo != SIGCONT)
+			continue;
 		on_signal(sv, (int)si.ssi_signo);
+	}
+}
+
+/* The lifeline. A keeper's holder writes the signals it receives there, one byte each; end
+ * of file (for the watcher, any event: it never gets data) means the last holder of the
+ * write end is gone, whatever killed it. */
+static void on_lifeline(struct supervisor *sv)
+{
+	unsigned char sig[64];
+	ssize_t n = sv->holder ? read(sv->leash_fd, sig, sizeof(sig)) : 0;
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	for (ssize_t i = 0; i < n; i++)
+		on_signal(sv, sig[i]);
+	if (n > 0)
+		return;
+	sv->leash_fd = -1;
+	start_ladder(sv, sv->leash_kill ? sv->ladder.n - 1 : 0, 0);
 }
 
 int supervise(struct supervisor *sv)
@@ -301,11 +335,8 @@ int supervise(struct supervisor *sv)
 		}
 		if (r >= 0 && pfd[1].revents)
 			drain_signals(sv);
-		if (sv->leash_fd >= 0 && pfd[2].revents) {
-			/* The last holder of the lifeline is gone: it is the holder's death. */
-			sv->leash_fd = -1;
-			start_ladder(sv, 0, 0);
-		}
+		if (sv->leash_fd >= 0 && pfd[2].revents)
+			on_lifeline(sv);
 		t = now_ns();
 		if (!sv->timed_out && timeout_at && t >= timeout_at) {
 			sv->timed_out = true;

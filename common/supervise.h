@@ -32,6 +32,9 @@ struct supervisor {
 	struct ladder ladder;
 	int64_t timeout_ns; /* 0: no timeout */
 	int leash_fd;	/* hang-up here means the holder let go: run the ladder; or -1 */
+	bool leash_kill; /* ... and the ladder starts at its last step (the kernel leash's way) */
+	pid_t job_pgrp;	/* the process group the shell sees as the job, 0: our own */
+	pid_t holder;	/* a keeper's holder, which passes signals on over leash_fd; or 0 */
 	bool no_status;	/* only COMMAND's end matters, not its status (the watcher) */
 	int contain;	/* enum contain: who else gets COMMAND's signals */
 	struct cgroup *cg; /* CONTAIN_CGROUP: COMMAND's leaf */

@@ -43,4 +43,7 @@ noreturn void exit_like(int status);
 /* Maps an execve errno to 127 (not found) or 126 (cannot execute). */
 int exec_errno_status(int err);
 
+/* Whether we have CAP_SYS_ADMIN in our user namespace (effective set). */
+bool has_cap_sys_admin(void);
+
 #endif

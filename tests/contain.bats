@@ -57,9 +57,9 @@ supported() {
 	assert_equal "$(cat "$T/late")" done
 }
 
-@test "after SIGKILL of autokill, no descendant survives (pidns, cgroup)" {
+@test "after SIGKILL of autokill, no descendant survives, for each mode" {
 	write_tree
-	for mode in pidns $("$AK" --contain=cgroup true 2>/dev/null && echo cgroup); do
+	for mode in $(supported); do
 		"$H/subreaper" -w -r "$T/rep.$mode" "$AK" --contain=$mode -g 0.2 "$T/tree" stay >"$T/out.$mode" 3>&- &
 		BG_PIDS=$!
 		wait_for "grep -q started $T/out.$mode"
@@ -70,6 +70,44 @@ supported() {
 		grep -qx "alive 0" "$T/rep.$mode" || fail "$mode left: $(cat "$T/rep.$mode")"
 		! pgrep -f "tree-(daemon|setsid|main)-${T##*.}" >/dev/null
 	done
+}
+
+# orphan_recorder MODE: a COMMAND that leaves a setsid'ed, double-forked sigrec behind
+# (adopted by autokill's keeper) and stays; autokill is then SIGKILLed.
+kill_with_orphan_recorder() {
+	"$H/subreaper" -w -r "$T/rep" "$AK" "$@" --contain=subreaper -g 0.2 bash -c \
+		"( setsid '$H/sigrec' -c HUP,TERM -r '$T/ready' '$T/log' & ); exec sleep 1000" 3>&- &
+	BG_PIDS=$!
+	wait_for "[[ -s $T/ready ]]"
+	kill -KILL "$(child_of "$BG_PIDS")"
+	wait "$BG_PIDS" || true
+	grep -qx "alive 0" "$T/rep"
+}
+
+@test "subreaper, userspace leash: after SIGKILL of autokill, an adopted orphan gets the ladder" {
+	kill_with_orphan_recorder --mode=userspace
+	assert_equal "$(signals_in "$T/log")" "HUP TERM"
+}
+
+@test "subreaper, kernel leash: after SIGKILL of autokill, an adopted orphan is killed at once" {
+	require_kernel autokill
+	kill_with_orphan_recorder --mode=kernel
+	assert_equal "$(cat "$T/log")" ""
+}
+
+@test "subreaper: a signal sent to both autokill and its keeper counts once" {
+	"$H/subreaper" -r "$T/rep" "$AK" --contain=subreaper -g 0.3 "$H/sigrec" -c INT,HUP,TERM -x TERM:0 -r "$T/ready" "$T/log" 3>&- &
+	BG_PIDS=$!
+	wait_for "[[ -s $T/ready ]]"
+	ak=$(child_of "$BG_PIDS")
+	keeper=$(child_of "$ak")
+	assert_equal "$(cat "/proc/$keeper/comm")" autokill-keeper
+	# What `pkill -INT autokill` does. Counted twice, it would be a double Ctrl-C: KILL.
+	kill -INT "$keeper" "$ak"
+	wait "$BG_PIDS" && st=0 || st=$?
+	assert_equal "$st" 0
+	assert_equal "$(signals_in "$T/log")" "INT TERM"
+	grep -qx "alive 0" "$T/rep"
 }
 
 @test "pidns as an unprivileged user: COMMAND keeps its uid, is pid 2 under our init" {

@@ -1,0 +1,120 @@
+/* keeper.c: the thin holder above a keeper (see keeper.h). */
+#include "config.h"
+
+#include <err.h>
+#include <errno.h>
+#include <poll.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdnoreturn.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "keeper.h"
+#include "util.h"
+
+/* The keeper stopped (it follows COMMAND's job-control stops): stop too, so the shell sees
+ * the job stopped. The SIGCONT that resumes us is then read and passed on. */
+static void follow_keeper_stop(int kfd)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid((idtype_t)P_PIDFD, (id_t)kfd, &si, WSTOPPED | WNOHANG) == 0 && si.si_pid &&
+	    si.si_code == CLD_STOPPED)
+		raise(SIGSTOP);
+}
+
+static noreturn void mirror_keeper(int kfd)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	while (waitid((idtype_t)P_PIDFD, (id_t)kfd, &si, WEXITED) < 0)
+		if (errno != EINTR)
+			err(EXIT_TOOL_FAILURE, "cannot read the keeper's status");
+	if (si.si_code == CLD_EXITED)
+		exit(si.si_status);
+	/* The keeper already died the way COMMAND did (or was killed itself). */
+	exit_like(si.si_status | (si.si_code == CLD_DUMPED ? 0x80 : 0));
+}
+
+static noreturn void hold(int kfd, int sfd, int lifeline)
+{
+	for (;;) {
+		struct pollfd pfd[2] = {{kfd, POLLIN, 0}, {sfd, POLLIN, 0}};
+		struct signalfd_siginfo si;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			err(EXIT_TOOL_FAILURE, "poll");
+		}
+		while (pfd[1].revents && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			int sig = (int)si.ssi_signo;
+
+			unsigned char b = (unsigned char)sig;
+
+			if (sig == SIGCHLD)
+				follow_keeper_stop(kfd);
+			else if (sig == SIGCONT)
+				/* For real: only a signal continues a stopped keeper. */
+				ar_pidfd_send_signal(kfd, sig, 0);
+			else if (sig != SIGPIPE && sig != SIGTTIN && sig != SIGTTOU)
+				/* A pipe keeps every one, in order; pending signals merge. A
+				 * keeper already gone is seen on the pidfd next. */
+				(void)!write(lifeline, &b, 1);
+		}
+		if (pfd[0].revents)
+			mirror_keeper(kfd);
+	}
+}
+
+void keeper_split(struct supervisor *sv)
+{
+	pid_t job = getpgrp(), holder = getpid(), pid;
+	int life[2], kfd;
+
+	if (pipe2(life, O_CLOEXEC) < 0)
+		err(EXIT_TOOL_FAILURE, "pipe2");
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		err(EXIT_TOOL_FAILURE, "fork");
+	if (pid == 0) {
+		char go;
+
+		close(life[1]);
+		/* Nothing starts before the holder can reach us through a pidfd. */
+		if (read(life[0], &go, 1) != 1)
+			_exit(EXIT_TOOL_FAILURE);
+		setpgid(0, 0);
+		/* Not "autokill": `pkill autokill` means the job, which the holder passes on. */
+		prctl(PR_SET_NAME, "autokill-keeper");
+		sv->leash_fd = life[0];
+		sv->job_pgrp = job;
+		sv->holder = holder;
+		return;
+	}
+	close(life[0]);
+	/* Our child: its pid cannot be reused before we reap it. */
+	kfd = ar_pidfd_open(pid);
+	if (kfd < 0 || write(life[1], "", 1) != 1) {
+		int e = errno;
+
+		/* The keeper reads end-of-file and exits without starting anything. */
+		close(life[1]);
+		waitpid(pid, NULL, 0);
+		errno = e;
+		err(EXIT_TOOL_FAILURE, "cannot start the keeper");
+	}
+	/* A keeper stopped for long must not block us: past 64 KiB of signals, drop. */
+	fcntl(life[1], F_SETFL, O_NONBLOCK);
+	hold(kfd, sv->sfd, life[1]);
+}
