@@ -12,6 +12,9 @@
  *     COMMAND is orphaned at once (double fork) and its reaping falls to the nearest
  *     subreaper or init; autoreap warns when that process does not look like it reaps.
  *
+ * --contain (with --wait): subreaper adopts, reaps and waits for the orphans COMMAND
+ * leaves; pidns runs COMMAND in a new PID namespace that dies with it.
+ *
  * Hand-off: --pidfd-fd=N execs NEXT (after a ';' argument) holding COMMAND's pidfd at fd
  * N; --send-pidfd=FD sends it over a unix socket. The holder polls it and reads COMMAND's
  * exit status, and never has a zombie to reap: COMMAND is not its child (userspace mode)
@@ -32,10 +35,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "common/cli.h"
 #include "common/compat.h"
+#include "common/contain.h"
 #include "common/features.h"
 #include "common/handoff.h"
 #include "common/spawn.h"
@@ -46,11 +51,12 @@
 struct opts {
 	struct common_opts c;
 	bool wait, print_pid, setsid, detach, quiet;
+	int contain;
 	const char *pid_file;
 	struct handoff h;
 };
 
-enum { OPT_PID_FILE = 0x200 };
+enum { OPT_PID_FILE = 0x200, OPT_CONTAIN };
 
 static const struct argp_option options[] = {
 	{"wait", 'w', NULL, 0, "wait for COMMAND and exit with its status, relaying signals", 0},
@@ -60,6 +66,10 @@ static const struct argp_option options[] = {
 	{"detach", 'd', NULL, 0,
 	 "stdin, stdout and stderr that are a terminal, pipe or socket go to /dev/null", 0},
 	{"quiet", 'q', NULL, 0, "no warning about an init that does not reap", 0},
+	{"contain", OPT_CONTAIN, "MODE", 0,
+	 "with --wait: pgrp (default), subreaper (orphans COMMAND leaves are adopted and reaped, "
+	 "and waited for), pidns (a new PID namespace whose init reaps everything; what is left "
+	 "when COMMAND exits dies with it)", 0},
 	{0},
 };
 
@@ -91,6 +101,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	case 'q':
 		o->quiet = true;
+		return 0;
+	case OPT_CONTAIN:
+		o->contain = contain_parse(arg);
+		if (o->contain != CONTAIN_PGRP && o->contain != CONTAIN_SUBREAPER &&
+		    o->contain != CONTAIN_PIDNS)
+			argp_error(state, "invalid containment '%s' (pgrp, subreaper or pidns; "
+					  "autokill has the others)", arg);
+		return 0;
+	case ARGP_KEY_END:
+		if (o->contain != CONTAIN_PGRP && !o->wait)
+			argp_error(state, "--contain needs --wait: a tree is contained while "
+					  "autoreap waits");
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -245,7 +267,7 @@ int main(int argc, char **argv)
 	struct status_stream stream = {o.c.status_fd, false};
 	sigset_t orig;
 	bool kernel;
-	int status;
+	int status, nspipe[2] = {-1, -1};
 
 	if (o.c.features) {
 		struct features f;
@@ -281,20 +303,46 @@ int main(int argc, char **argv)
 		sv.tty_fd = foreground_tty();
 	req.tty_fd = sv.tty_fd;
 	req.mask = &orig;
+	if (o.contain == CONTAIN_SUBREAPER && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		err(EXIT_TOOL_FAILURE, "cannot become a child subreaper");
+	if (o.contain == CONTAIN_PIDNS) {
+		req.pidns = true;
+		req.userns = !has_cap_sys_admin();
+		if (pipe2(nspipe, O_CLOEXEC) < 0)
+			err(EXIT_TOOL_FAILURE, "pipe2");
+		req.ns_status_fd = nspipe[1];
+	}
 	kernel = spawn_reaped(&o, &req, &res);
+	if (nspipe[1] >= 0)
+		close(nspipe[1]);
 	cli_verbose_started(&o.c, res.pid, res.method);
-	status_start(&stream, "autoreap", res.pid, kernel, req.nnp, o.setsid ? "session" : "pgrp",
-		     res.method, res.kflags);
+	if (o.c.verbose && o.contain != CONTAIN_PGRP)
+		warnx("containment: %s%s", contain_name(o.contain),
+		      req.userns ? " (with a user namespace)" : "");
+	status_start(&stream, "autoreap", res.pid, kernel, req.nnp,
+		     o.setsid ? "session" : contain_name(o.contain), res.method, res.kflags);
 	announce(&o, res.pid);
 	sv.status = &stream;
 	sv.pidfd = res.pidfd;
 	sv.pid = res.pid;
 	sv.parent = true;
 	sv.reap = !kernel;
-	sv.group = true;
+	/* In a PID namespace, its init relays every signal to COMMAND's group. */
+	sv.group = o.contain != CONTAIN_PIDNS;
+	sv.contain = o.contain;
+	/* A reaper does not kill: the tree is waited for, each orphan reaped as it ends. */
+	sv.wait_all = true;
 	sv.verbose = o.c.verbose;
 	status = supervise(&sv);
 	supervise_restore_tty(&sv);
+	if (nspipe[0] >= 0) {
+		int inner;
+
+		/* The init's own exit says nothing: COMMAND's status came up the pipe. */
+		if (read(nspipe[0], &inner, sizeof(inner)) == (ssize_t)sizeof(inner))
+			status = inner;
+		close(nspipe[0]);
+	}
 	if (status < 0)
 		err(EXIT_TOOL_FAILURE, "cannot read the status of '%s'", o.c.cmd[0]);
 	status_end(&stream, status, false, false, now_ns() - sv.start_ns, !kernel);

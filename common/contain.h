@@ -1,8 +1,9 @@
-/* contain.h: whole-tree containment for autokill (--contain).
+/* contain.h: whole-tree containment (--contain; autoreap --wait has pgrp, subreaper, pidns).
  *
  *   pgrp       COMMAND's process group gets every signal (the default)
- *   subreaper  autokill is a child subreaper: orphaned descendants are adopted, reaped and
- *              signalled too; what is left when COMMAND exits gets the ladder
+ *   subreaper  the tool (autokill's keeper) is a child subreaper: orphaned descendants are
+ *              adopted, reaped and signalled too; what is left when COMMAND exits gets the
+ *              ladder (autokill) or is waited for (autoreap)
  *   pidns      COMMAND runs under a tiny init in a new PID namespace; when that init dies,
  *              the kernel kills everything in it
  *   cgroup     COMMAND starts in a new cgroup v2 leaf (CLONE_INTO_CGROUP); the ladder goes

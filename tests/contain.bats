@@ -110,6 +110,35 @@ kill_with_orphan_recorder() {
 	grep -qx "alive 0" "$T/rep"
 }
 
+@test "autoreap --wait --contain=subreaper: orphans are adopted, reaped and waited for" {
+	# -n: the harness reaps nothing while autoreap runs; an orphan left to it would stay a
+	# zombie there.
+	"$H/subreaper" -n -r "$T/rep" "$AR" -w --contain=subreaper bash -c \
+		"( ( until [[ -e $T/go ]]; do sleep 0.02; done; echo done >$T/late ) & ); echo \$\$ >$T/cmd; exit 6" 3>&- &
+	BG_PIDS=$!
+	wait_for "[[ -s $T/cmd ]]"
+	wait_for "ended $(cat "$T/cmd")"
+	# COMMAND is gone; autoreap still waits for its orphan.
+	ar=$(child_of "$BG_PIDS")
+	[[ $(state_of "$ar") == S ]]
+	touch "$T/go"
+	wait "$BG_PIDS" && st=0 || st=$?
+	assert_equal "$st" 6
+	assert_equal "$(cat "$T/late")" done
+	grep -qx "reaped 0" "$T/rep"
+	grep -qx "zombies 0" "$T/rep"
+	grep -qx "alive 0" "$T/rep"
+}
+
+@test "autoreap --wait --contain=pidns: COMMAND's status; what it left dies with the namespace" {
+	run "$H/subreaper" -n -r "$T/rep" "$AR" -w --contain=pidns sh -c '(exec sleep 1000 &); echo $$; exit 5'
+	assert_equal "$status" 5
+	assert_line --index 0 2
+	grep -qx "alive 0" "$T/rep"
+	run "$AR" -w --contain=pidns sh -c 'kill -TERM $$'
+	assert_equal "$status" $((128 + 15))
+}
+
 @test "pidns as an unprivileged user: COMMAND keeps its uid, is pid 2 under our init" {
 	# A chroot (as inside vm-run), a sysctl or an LSM can refuse unprivileged user namespaces.
 	setpriv --reuid=65534 --regid=65534 --clear-groups unshare -Urp true 2>"$T/why" ||

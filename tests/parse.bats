@@ -87,3 +87,14 @@ bad_input() {
 		assert_output --regexp '^autoreap [0-9]'
 	done
 }
+
+@test "bad --contain: unknown modes, autokill's modes in autoreap, --contain without --wait" {
+	bad_input "$AK" --contain=jail
+	assert_line --index 0 "autokill: invalid containment 'jail' (pgrp, subreaper, pidns, cgroup or auto)"
+	for m in cgroup auto jail; do
+		bad_input "$AR" -w --contain=$m
+		assert_line --index 0 "autoreap: invalid containment '$m' (pgrp, subreaper or pidns; autokill has the others)"
+	done
+	bad_input "$AR" --contain=subreaper
+	assert_line --index 0 "autoreap: --contain needs --wait: a tree is contained while autoreap waits"
+}
