@@ -58,7 +58,6 @@ static noreturn void hold(int kfd, int sfd, int lifeline)
 		}
 		while (pfd[1].revents && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 			int sig = (int)si.ssi_signo;
-
 			unsigned char b = (unsigned char)sig;
 
 			if (sig == SIGCHLD)
