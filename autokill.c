@@ -27,7 +27,6 @@
 #include <argp.h>
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,8 +70,9 @@ static const struct argp_option options[] = {
 	 "never set no_new_privs; the kernel leash then needs CAP_SYS_ADMIN", 0},
 	{"contain", OPT_CONTAIN, "MODE", 0,
 	 "what gets the ladder and dies with COMMAND: pgrp (default: COMMAND's process group), "
-	 "subreaper (every descendant, adopted by a keeper process that outlives autokill), pidns (a new PID namespace), cgroup (a "
-	 "new cgroup v2 leaf), auto (the strongest the system allows)", 5},
+	 "subreaper (every descendant, adopted by a keeper process that outlives autokill), "
+	 "pidns (a new PID namespace), cgroup (a new cgroup v2 leaf), auto (the strongest the "
+	 "system allows)", 5},
 	{"wait-all", OPT_WAIT_ALL, NULL, 0,
 	 "subreaper, cgroup: when COMMAND exits, wait for the rest of its tree to finish instead "
 	 "of running the ladder on it", 5},
@@ -256,10 +256,10 @@ static int contain_auto(struct cgroup *cg)
 	return CONTAIN_SUBREAPER;
 }
 
-/* Prepares the containment before COMMAND starts; NSPIPE receives the pidns status pipe.
+/* Prepares the containment before COMMAND starts; *NSFD receives the pidns status pipe.
  * For subreaper, only the keeper returns (see keeper.h). */
 static void contain_setup(struct opts *o, struct supervisor *sv, struct spawn_req *req,
-			  struct cgroup *cg, int nspipe[2])
+			  struct cgroup *cg, int *nsfd)
 {
 	char why[512];
 
@@ -272,11 +272,7 @@ static void contain_setup(struct opts *o, struct supervisor *sv, struct spawn_re
 			err(EXIT_TOOL_FAILURE, "cannot become a child subreaper");
 		break;
 	case CONTAIN_PIDNS:
-		req->pidns = true;
-		req->userns = !has_cap_sys_admin();
-		if (pipe2(nspipe, O_CLOEXEC) < 0)
-			err(EXIT_TOOL_FAILURE, "pipe2");
-		req->ns_status_fd = nspipe[1];
+		*nsfd = pidns_prepare(req);
 		break;
 	case CONTAIN_CGROUP:
 		if (cg->dirfd <= 0 && cgroup_create(cg, why, sizeof(why)) < 0)
@@ -325,7 +321,7 @@ int main(int argc, char **argv)
 	struct leash leash = {-1, 0, -1};
 	struct status_stream stream = {o.c.status_fd, false};
 	struct cgroup cg = {.dirfd = -1, .eventsfd = -1};
-	int nspipe[2] = {-1, -1};
+	int nsfd = -1;
 	sigset_t orig;
 	bool kernel;
 	int status;
@@ -349,12 +345,10 @@ int main(int argc, char **argv)
 	}
 	req.argv = o.c.cmd;
 	req.tty_fd = sv.tty_fd;
-	contain_setup(&o, &sv, &req, &cg, nspipe);
+	contain_setup(&o, &sv, &req, &cg, &nsfd);
 	kernel = spawn_leashed(&o, &req, &res);
 	/* A keeper whose holder died does what the kernel's leash would: KILL at once. */
 	sv.leash_kill = kernel;
-	if (nspipe[1] >= 0)
-		close(nspipe[1]);
 	cli_verbose_started(&o.c, res.pid, res.method);
 	status_start(&stream, "autokill", res.pid, kernel, req.nnp, contain_name(o.contain),
 		     res.method, res.kflags);
@@ -387,14 +381,8 @@ int main(int argc, char **argv)
 	sv.spare = leash.watcher_pid;
 	status = supervise(&sv);
 	supervise_restore_tty(&sv);
-	if (nspipe[0] >= 0) {
-		int inner;
-
-		/* The init's own exit says nothing: COMMAND's status came up the pipe. */
-		if (read(nspipe[0], &inner, sizeof(inner)) == (ssize_t)sizeof(inner))
-			status = inner;
-		close(nspipe[0]);
-	}
+	if (nsfd >= 0)
+		pidns_status(&req, nsfd, &status);
 	if (status >= 0)
 		status_end(&stream, status, sv.timed_out, sv.sent_kill, now_ns() - sv.start_ns,
 			   !kernel);

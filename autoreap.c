@@ -267,7 +267,7 @@ int main(int argc, char **argv)
 	struct status_stream stream = {o.c.status_fd, false};
 	sigset_t orig;
 	bool kernel;
-	int status, nspipe[2] = {-1, -1};
+	int status, nsfd = -1;
 
 	if (o.c.features) {
 		struct features f;
@@ -305,16 +305,9 @@ int main(int argc, char **argv)
 	req.mask = &orig;
 	if (o.contain == CONTAIN_SUBREAPER && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		err(EXIT_TOOL_FAILURE, "cannot become a child subreaper");
-	if (o.contain == CONTAIN_PIDNS) {
-		req.pidns = true;
-		req.userns = !has_cap_sys_admin();
-		if (pipe2(nspipe, O_CLOEXEC) < 0)
-			err(EXIT_TOOL_FAILURE, "pipe2");
-		req.ns_status_fd = nspipe[1];
-	}
+	if (o.contain == CONTAIN_PIDNS)
+		nsfd = pidns_prepare(&req);
 	kernel = spawn_reaped(&o, &req, &res);
-	if (nspipe[1] >= 0)
-		close(nspipe[1]);
 	cli_verbose_started(&o.c, res.pid, res.method);
 	if (o.c.verbose && o.contain != CONTAIN_PGRP)
 		warnx("containment: %s%s", contain_name(o.contain),
@@ -335,14 +328,8 @@ int main(int argc, char **argv)
 	sv.verbose = o.c.verbose;
 	status = supervise(&sv);
 	supervise_restore_tty(&sv);
-	if (nspipe[0] >= 0) {
-		int inner;
-
-		/* The init's own exit says nothing: COMMAND's status came up the pipe. */
-		if (read(nspipe[0], &inner, sizeof(inner)) == (ssize_t)sizeof(inner))
-			status = inner;
-		close(nspipe[0]);
-	}
+	if (nsfd >= 0)
+		pidns_status(&req, nsfd, &status);
 	if (status < 0)
 		err(EXIT_TOOL_FAILURE, "cannot read the status of '%s'", o.c.cmd[0]);
 	status_end(&stream, status, false, false, now_ns() - sv.start_ns, !kernel);

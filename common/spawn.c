@@ -377,6 +377,29 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	return -1;
 }
 
+int pidns_prepare(struct spawn_req *req)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		err(EXIT_TOOL_FAILURE, "pipe2");
+	req->pidns = true;
+	req->userns = !has_cap_sys_admin();
+	req->ns_status_fd = p[1];
+	return p[0];
+}
+
+void pidns_status(const struct spawn_req *req, int fd, int *status)
+{
+	int inner;
+
+	/* Our write end closed, an init that died unreported gives end-of-file, not a hang. */
+	close(req->ns_status_fd);
+	if (read(fd, &inner, sizeof(inner)) == (ssize_t)sizeof(inner))
+		*status = inner;
+	close(fd);
+}
+
 _Noreturn void spawn_die(const char *cmd, const struct spawn_res *res)
 {
 	if (strcmp(res->stage, "execve") == 0) {

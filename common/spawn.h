@@ -49,6 +49,15 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res);
  * for a failed execve, else 125 naming the stage that failed. */
 _Noreturn void spawn_die(const char *cmd, const struct spawn_res *res);
 
+/* --contain=pidns, in either tool: sets REQ up for an init of ours in a new PID namespace
+ * (with a user namespace unless we have CAP_SYS_ADMIN) and returns the read end of the
+ * pipe on which the init reports COMMAND's status. Dies with 125 on failure. */
+int pidns_prepare(struct spawn_req *req);
+
+/* Once the init has exited: COMMAND's own wait(2) status from FD into *STATUS (the init's
+ * exit says nothing), if the init reported one. Closes both ends of the pipe. */
+void pidns_status(const struct spawn_req *req, int fd, int *status);
+
 /* Exit status of a child through its pidfd: blocks until it has exited and returns its
  * wait(2) status, or -1. OWN_CHILD: the caller is its parent and it is not auto-reaped, so
  * waitid() reaps it; otherwise PIDFD_INFO_EXIT (Linux 6.15) is read once it is reaped. */

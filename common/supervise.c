@@ -179,7 +179,7 @@ static void follow_stop(struct supervisor *sv)
 
 	memset(&si, 0, sizeof(si));
 	/* A keeper whose holder is gone has nobody to continue it: no stopping then. */
-	if (sv->job_pgrp && sv->leash_fd < 0)
+	if (sv->holder && sv->leash_fd < 0)
 		return;
 	if (!sv->parent ||
 	    waitid((idtype_t)P_PIDFD, (id_t)sv->pidfd, &si, WSTOPPED | WNOHANG) < 0 ||

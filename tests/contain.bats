@@ -43,17 +43,30 @@ supported() {
 	grep -qx "alive 2" "$T/rep"
 }
 
-@test "--wait-all waits for the tree to finish on its own, without the ladder" {
-	"$H/subreaper" -r "$T/rep" "$AK" --contain=subreaper --wait-all -g 0.1 bash -c \
-		"( ( trap 'echo hup >>$T/late' HUP; while [[ ! -e $T/go ]]; do sleep 0.02; done; echo done >>$T/late ) & ); echo \$\$ >$T/cmd" 3>&- &
+# wait_for_orphan HARNESS_OPTION... -- TOOL ARG...: under the subreaper harness, TOOL runs
+# a COMMAND that leaves a double-forked orphan behind and exits 6. The orphan runs until
+# $T/go exists, then writes "done" to $T/late ("hup" first if it got HUP). Checks that TOOL
+# is still waiting, asleep, after COMMAND is gone, then releases the orphan; sets st to
+# the harness's status (TOOL's).
+wait_for_orphan() {
+	local opts=()
+	while [[ $1 != -- ]]; do opts+=("$1"); shift; done
+	shift
+	"$H/subreaper" "${opts[@]}" -r "$T/rep" "$@" bash -c \
+		"( ( trap 'echo hup >>$T/late' HUP; until [[ -e $T/go ]]; do sleep 0.02; done; echo done >>$T/late ) & ); echo \$\$ >$T/cmd; exit 6" 3>&- &
 	BG_PIDS=$!
 	wait_for "[[ -s $T/cmd ]]"
 	wait_for "ended $(cat "$T/cmd")"
-	# COMMAND is gone; autokill still waits for the daemon.
-	ak=$(child_of "$BG_PIDS")
-	[[ $(state_of "$ak") == S ]]
+	# COMMAND is gone; the tool (the holder's keeper, for autokill) waits for the orphan.
+	tool=$(child_of "$BG_PIDS")
+	[[ $(state_of "$tool") == S ]]
 	touch "$T/go"
-	wait "$BG_PIDS"
+	wait "$BG_PIDS" && st=0 || st=$?
+}
+
+@test "--wait-all waits for the tree to finish on its own, without the ladder" {
+	wait_for_orphan -- "$AK" --contain=subreaper --wait-all -g 0.1
+	assert_equal "$st" 6
 	assert_equal "$(cat "$T/late")" done
 }
 
@@ -113,16 +126,7 @@ kill_with_orphan_recorder() {
 @test "autoreap --wait --contain=subreaper: orphans are adopted, reaped and waited for" {
 	# -n: the harness reaps nothing while autoreap runs; an orphan left to it would stay a
 	# zombie there.
-	"$H/subreaper" -n -r "$T/rep" "$AR" -w --contain=subreaper bash -c \
-		"( ( until [[ -e $T/go ]]; do sleep 0.02; done; echo done >$T/late ) & ); echo \$\$ >$T/cmd; exit 6" 3>&- &
-	BG_PIDS=$!
-	wait_for "[[ -s $T/cmd ]]"
-	wait_for "ended $(cat "$T/cmd")"
-	# COMMAND is gone; autoreap still waits for its orphan.
-	ar=$(child_of "$BG_PIDS")
-	[[ $(state_of "$ar") == S ]]
-	touch "$T/go"
-	wait "$BG_PIDS" && st=0 || st=$?
+	wait_for_orphan -n -- "$AR" -w --contain=subreaper
 	assert_equal "$st" 6
 	assert_equal "$(cat "$T/late")" done
 	grep -qx "reaped 0" "$T/rep"
