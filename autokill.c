@@ -135,12 +135,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	}
 }
 
-static const struct argp_child children[] = {
-	{&common_argp, 0, NULL, 0},
-	{&handoff_argp, 0, "Hand-off (see HAND-OFF in the man page):", 30},
-	{0},
-};
-
 static const char doc[] =
 	"Run COMMAND on a leash: it dies when autokill dies, even by SIGKILL.\v"
 	"The escalation ladder sends each signal to COMMAND's process group, followed by CONT, "
@@ -155,7 +149,7 @@ static const char doc[] =
 	"  137  the ladder had to send KILL\n"
 	"  -    otherwise COMMAND's status; if it died of signal N, autokill dies of signal N";
 
-static const struct argp argp = {options, parse_opt, "COMMAND [ARG]...", doc, children,
+static const struct argp argp = {options, parse_opt, "COMMAND [ARG]...", doc, cli_children,
 				 NULL, NULL};
 
 const char *argp_program_version = PACKAGE_STRING;

@@ -119,12 +119,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	}
 }
 
-static const struct argp_child children[] = {
-	{&common_argp, 0, NULL, 0},
-	{&handoff_argp, 0, "Hand-off (see HAND-OFF in the man page):", 30},
-	{0},
-};
-
 static const char doc[] =
 	"Run COMMAND as a child that is reaped automatically when it exits: it never becomes a "
 	"zombie, whoever its parent is by then.\v"
@@ -136,7 +130,7 @@ static const char doc[] =
 	"  -    with --wait, COMMAND's status; if it died of signal N, autoreap dies of "
 	"signal N";
 
-static const struct argp argp = {options, parse_opt, "COMMAND [ARG]...", doc, children,
+static const struct argp argp = {options, parse_opt, "COMMAND [ARG]...", doc, cli_children,
 				 NULL, NULL};
 
 const char *argp_program_version = PACKAGE_STRING;
