@@ -309,7 +309,7 @@ static noreturn void hand_off(const struct opts *o, struct supervisor *sv, bool 
 int main(int argc, char **argv)
 {
 	struct opts o = parse_args(argc, argv);
-	struct supervisor sv = {.leash_fd = -1, .tty_fd = -1};
+	struct supervisor sv = {.leash_fd = -1, .tty_fd = -1, .pgfd = -1};
 	struct spawn_req req = {.pgrp = SPAWN_PGRP_NEW, .tty_fd = -1};
 	struct spawn_res res;
 	struct leash leash = {-1, 0, -1};
@@ -334,12 +334,17 @@ int main(int argc, char **argv)
 	if (o.h.pidfd_fd < 0 && o.h.send_fd < 0) {
 		if (supervise_signals(&sv, &orig) < 0)
 			err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
-		sv.tty_fd = foreground_tty();
 		req.mask = &orig;
 	}
 	req.argv = o.c.cmd;
-	req.tty_fd = sv.tty_fd;
 	contain_setup(&o, &sv, &req, &cg, &nsfd);
+	/* autokill (its keeper) leads the group, COMMAND joins it. When handing off, autokill
+	 * goes (or becomes NEXT): COMMAND leads a group of its own then. */
+	if (o.h.pidfd_fd < 0 && o.h.send_fd < 0) {
+		supervise_lead_group(&sv, o.contain != CONTAIN_PIDNS);
+		req.pgrp = o.contain == CONTAIN_PIDNS ? SPAWN_PGRP_KEEP : SPAWN_PGRP_JOIN;
+		req.pgid = sv.pgid;
+	}
 	kernel = spawn_leashed(&o, &req, &res);
 	/* A keeper whose holder died does what the kernel's leash would: KILL at once. */
 	sv.leash_kill = kernel;
@@ -354,9 +359,9 @@ int main(int argc, char **argv)
 	sv.pid = res.pid;
 	sv.parent = true;
 	sv.reap = !kernel;
-	/* In a PID namespace, its init relays every signal to COMMAND's group; KILL kills the
-	 * init, and the kernel the rest. */
-	sv.group = o.contain != CONTAIN_PIDNS;
+	/* In a PID namespace, its init and COMMAND are members of the group too; KILL kills
+	 * the init, and the kernel the rest of the namespace. */
+	sv.group = true;
 	sv.escalate = true;
 	sv.ladder = o.ladder;
 	sv.timeout_ns = o.timeout_ns;
@@ -375,6 +380,7 @@ int main(int argc, char **argv)
 	sv.spare = leash.watcher_pid;
 	status = supervise(&sv);
 	supervise_restore_tty(&sv);
+	supervise_release_group(&sv);
 	if (nsfd >= 0)
 		pidns_status(&req, nsfd, &status);
 	if (status >= 0)

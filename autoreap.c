@@ -255,7 +255,7 @@ static void announce(const struct opts *o, pid_t pid)
 int main(int argc, char **argv)
 {
 	struct opts o = parse_args(argc, argv);
-	struct supervisor sv = {.leash_fd = -1, .tty_fd = -1};
+	struct supervisor sv = {.leash_fd = -1, .tty_fd = -1, .pgfd = -1};
 	struct spawn_req req = {.tty_fd = -1};
 	struct spawn_res res;
 	struct status_stream stream = {o.c.status_fd, false};
@@ -293,9 +293,13 @@ int main(int argc, char **argv)
 	}
 	if (supervise_signals(&sv, &orig) < 0)
 		err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
-	if (!o.setsid)
-		sv.tty_fd = foreground_tty();
-	req.tty_fd = sv.tty_fd;
+	/* As autokill: autoreap leads the group, COMMAND joins it and may call setsid()
+	 * without forking, so the process autoreap waits for is the one that runs. */
+	if (!o.setsid) {
+		supervise_lead_group(&sv, o.contain != CONTAIN_PIDNS);
+		req.pgrp = o.contain == CONTAIN_PIDNS ? SPAWN_PGRP_KEEP : SPAWN_PGRP_JOIN;
+		req.pgid = sv.pgid;
+	}
 	req.mask = &orig;
 	if (o.contain == CONTAIN_SUBREAPER && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		err(EXIT_TOOL_FAILURE, "cannot become a child subreaper");
@@ -314,14 +318,15 @@ int main(int argc, char **argv)
 	sv.pid = res.pid;
 	sv.parent = true;
 	sv.reap = !kernel;
-	/* In a PID namespace, its init relays every signal to COMMAND's group. */
-	sv.group = o.contain != CONTAIN_PIDNS;
+	/* In a PID namespace, its init and COMMAND are members of the group too. */
+	sv.group = true;
 	sv.contain = o.contain;
 	/* A reaper does not kill: the tree is waited for, each orphan reaped as it ends. */
 	sv.wait_all = true;
 	sv.verbose = o.c.verbose;
 	status = supervise(&sv);
 	supervise_restore_tty(&sv);
+	supervise_release_group(&sv);
 	if (nsfd >= 0)
 		pidns_status(&req, nsfd, &status);
 	if (status < 0)

@@ -19,16 +19,24 @@
 #include "keeper.h"
 #include "util.h"
 
-/* The keeper stopped (it follows COMMAND's job-control stops): stop too, so the shell sees
- * the job stopped. The SIGCONT that resumes us is then read and passed on. */
+/* The keeper stopped (it follows COMMAND's job-control stops, when a job-control shell can
+ * continue the job): stop too, with the same signal, so the shell sees the job stopped as
+ * COMMAND did. The SIGCONT that resumes us is then read and passed on. A keeper stopped
+ * with SIGSTOP by someone else is between them and the keeper. */
 static void follow_keeper_stop(int kfd)
 {
 	siginfo_t si;
+	sigset_t one;
 
 	memset(&si, 0, sizeof(si));
-	if (waitid((idtype_t)P_PIDFD, (id_t)kfd, &si, WSTOPPED | WNOHANG) == 0 && si.si_pid &&
-	    si.si_code == CLD_STOPPED)
-		raise(SIGSTOP);
+	if (waitid((idtype_t)P_PIDFD, (id_t)kfd, &si, WSTOPPED | WNOHANG) != 0 || !si.si_pid ||
+	    si.si_code != CLD_STOPPED || si.si_status == SIGSTOP)
+		return;
+	sigemptyset(&one);
+	sigaddset(&one, si.si_status);
+	raise(si.si_status);
+	sigprocmask(SIG_UNBLOCK, &one, NULL);
+	sigprocmask(SIG_BLOCK, &one, NULL);
 }
 
 static noreturn void mirror_keeper(int kfd)
@@ -93,7 +101,6 @@ void keeper_split(struct supervisor *sv)
 		/* Nothing starts before the holder can reach us through a pidfd. */
 		if (read(life[0], &go, 1) != 1)
 			_exit(EXIT_TOOL_FAILURE);
-		setpgid(0, 0);
 		/* Not "autokill": `pkill autokill` means the job, which the holder passes on. */
 		prctl(PR_SET_NAME, "autokill-keeper");
 		sv->leash_fd = life[0];

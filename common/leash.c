@@ -74,15 +74,19 @@ static noreturn void watcher(const struct supervisor *cmd, int lifeline_r, bool 
 		if (!keep_stderr)
 			dup2(null, 2);
 	}
-	int keep[4] = {sv.pidfd, lifeline_r, sv.cg ? sv.cg->dirfd : -1,
-		       sv.cg ? sv.cg->eventsfd : -1};
+	int keep[5] = {sv.pidfd, lifeline_r, sv.cg ? sv.cg->dirfd : -1,
+		       sv.cg ? sv.cg->eventsfd : -1, sv.pgfd};
 
-	qsort(keep, 4, sizeof(int), cmp_int);
-	close_all_but(keep, 4);
+	qsort(keep, 5, sizeof(int), cmp_int);
+	close_all_but(keep, 5);
 	sv.sfd = -1;
 	sv.parent = sv.reap = false;
 	sv.no_status = true;
 	sv.tty_fd = -1;
+	/* Out of the group now: it reaches the group, after the holder's death too, through
+	 * the holder's pidfd (the group's leader). */
+	sv.in_group = false;
+	sv.job_control = false;
 	sv.escalate = false;
 	sv.timeout_ns = 0;
 	sv.leash_fd = lifeline_r;

@@ -280,6 +280,63 @@ bool pgrp_has_members(pid_t pgid)
 	return each_member(pgid, stop_at_first, NULL) > 0;
 }
 
+struct others_arg {
+	pid_t not1, not2;
+	bool running;
+	int sig;
+	pid_t pgid;
+	int n;
+};
+
+static int count_other(pid_t pid, void *arg)
+{
+	struct others_arg *o = arg;
+	char st;
+
+	if (pid == o->not1 || pid == o->not2)
+		return 0;
+	if (o->running && (proc_stat_ids(pid, NULL, NULL, &st) < 0 || st == 'T' || st == 't'))
+		return 0;
+	o->n++;
+	return 0;
+}
+
+int pgrp_others(pid_t pgid, pid_t not1, pid_t not2, bool running)
+{
+	struct others_arg o = {not1, not2, running, 0, pgid, 0};
+
+	each_member(pgid, count_other, &o);
+	return o.n;
+}
+
+static int kill_other(pid_t pid, void *arg)
+{
+	struct others_arg *o = arg;
+	struct kill_arg k = {o->pgid, o->sig, 0};
+
+	if (pid != o->not1)
+		kill_member(pid, &k);
+	o->n += k.sent;
+	return 0;
+}
+
+int pgrp_kill_others(pid_t pgid, pid_t self, int sig)
+{
+	struct others_arg o = {self, 0, false, sig, pgid, 0};
+	int total = 0;
+
+	/* A member that forked while the scan passed can have a child the scan missed; a
+	 * killed parent cannot fork again, so a few passes catch every such child. */
+	for (int pass = 0; pass < 3; pass++) {
+		o.n = 0;
+		each_member(pgid, kill_other, &o);
+		total += o.n;
+		if (o.n == 0)
+			break;
+	}
+	return total;
+}
+
 /* Whether reaped children keep their exit status in the pidfd (6.15), probed once on a
  * child of our own that exits at once. */
 bool pidfd_exit_info_works(void)

@@ -63,6 +63,15 @@ int pidfd_kill_group(int leader_pidfd, pid_t pgid, int sig);
 /* Whether the group has any member left (through /proc; a pidfd gives no such answer). */
 bool pgrp_has_members(pid_t pgid);
 
+/* How many members the group has besides NOT1 and NOT2 (zombies never count; with
+ * RUNNING, stopped members do not count either). Through /proc, like the above. */
+int pgrp_others(pid_t pgid, pid_t not1, pid_t not2, bool running);
+
+/* Sends SIG to every member of the group but SELF, each through its own pidfd whose group
+ * is checked: the way to send KILL or STOP to a group we are a member of. Returns how many
+ * were signalled. */
+int pgrp_kill_others(pid_t pgid, pid_t self, int sig);
+
 /* Exit status of a child through its pidfd: blocks until it has exited and returns its
  * wait(2) status, -1 on error, or PIDFD_NO_STATUS. OWN_CHILD: the caller is its parent
  * and it is not auto-reaped, so waitid() reaps it; otherwise PIDFD_INFO_EXIT (Linux 6.15)

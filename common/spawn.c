@@ -76,6 +76,8 @@ static noreturn void child_exec(const struct spawn_req *req, int pipefd, pid_t p
 		child_fail(pipefd, ST_SETSID, errno);
 	if (req->pgrp == SPAWN_PGRP_NEW && setpgid(0, 0) < 0)
 		child_fail(pipefd, ST_SETPGID, errno);
+	if (req->pgrp == SPAWN_PGRP_JOIN && setpgid(0, req->pgid) < 0)
+		child_fail(pipefd, ST_SETPGID, errno);
 	/* Still with every signal blocked, so SIGTTOU cannot stop us here. */
 	if (req->tty_fd >= 0 && tcsetpgrp(req->tty_fd, getpid()) < 0)
 		child_fail(pipefd, ST_TCSETPGRP, errno);
@@ -343,6 +345,8 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	/* Both sides call setpgid, so the group exists whichever runs first (as shells do). */
 	if (req->pgrp == SPAWN_PGRP_NEW && !req->orphan)
 		setpgid(pid, pid);
+	if (req->pgrp == SPAWN_PGRP_JOIN && !req->orphan)
+		setpgid(pid, req->pgid);
 	res->pid = pid;
 	res->pidfd = pidfd;
 	res->kflags = req->kflags;

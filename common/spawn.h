@@ -11,12 +11,14 @@ enum spawn_pgrp {
 	SPAWN_PGRP_KEEP, /* stay in the caller's process group */
 	SPAWN_PGRP_NEW,	 /* setpgid(0, 0): COMMAND leads a group the tool can signal whole */
 	SPAWN_SESSION,	 /* setsid(): also detached from the controlling terminal */
+	SPAWN_PGRP_JOIN, /* setpgid(0, req->pgid): a member of the tool's group for it */
 };
 
 struct spawn_req {
 	char *const *argv;
 	uint64_t kflags;  /* CLONE_AUTOREAP, CLONE_NNP, CLONE_PIDFD_AUTOKILL: kernel mode */
 	int pgrp;	  /* enum spawn_pgrp */
+	pid_t pgid;	  /* SPAWN_PGRP_JOIN: the group to join */
 	int tty_fd;	  /* >= 0: COMMAND's new group takes this terminal's foreground */
 	bool nnp;	  /* no_new_privs by prctl when kflags lacks CLONE_NNP */
 	bool detach;	  /* stdio that is a terminal, pipe or socket goes to /dev/null */

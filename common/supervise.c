@@ -9,11 +9,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <err.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -37,6 +39,25 @@ static bool ignored(int sig)
 	struct sigaction sa;
 
 	return sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+}
+
+/* Whether a job-control shell can continue JOB (our process group now) once we stop: we
+ * are in a session with a controlling terminal among fds 0-2; JOB is not the session
+ * leader's own group (such a shell puts every job in a group of its own); and either we
+ * lead JOB (the shell made us the job) or our parent is outside it (the shell of a
+ * pipeline whose first command leads it). A parent inside JOB (make, a script) waits for
+ * us and would not stop with us, and no `fg` would ever reach us. */
+static bool job_controlled(pid_t job)
+{
+	pid_t sid = getsid(0);
+	bool tty = false;
+
+	for (int fd = 0; fd <= 2; fd++)
+		if (isatty(fd) && tcgetsid(fd) == sid)
+			tty = true;
+	if (!tty || job == sid)
+		return false;
+	return job == getpid() || getpgid(getppid()) != job;
 }
 
 int supervise_signals(struct supervisor *sv, sigset_t *orig)
@@ -66,26 +87,132 @@ int supervise_signals(struct supervisor *sv, sigset_t *orig)
 		return -1;
 	sv->sfd = signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK);
 	sv->next_step = -1;
+	sv->job_pgrp = getpgrp();
+	sv->job_control = job_controlled(sv->job_pgrp);
 	return sv->sfd < 0 ? -1 : 0;
 }
 
-int foreground_tty(void)
+/* A terminal among fds 0-2 whose foreground process group is PG, or -1. */
+static int tty_held_by(pid_t pg)
 {
-	pid_t pg = getpgrp();
-
-	if (pg != getpid())
-		return -1;
 	for (int fd = 0; fd <= 2; fd++)
 		if (isatty(fd) && tcgetpgrp(fd) == pg)
 			return fd;
 	return -1;
 }
 
+/* FD, moved to 3 or above if it landed on 0-2 (a caller may have closed them). */
+static int high_fd(int fd)
+{
+	int high;
+
+	if (fd < 0 || fd > 2)
+		return fd;
+	high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	close(fd);
+	return high;
+}
+
+/* The leader of a group for COMMAND when we must stay in the job's group: a child that
+ * only waits, its signals blocked, until we are gone (end of file on our pipe). */
+static pid_t group_holder(int *hold)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		prctl(PR_SET_NAME, "autokill-group");
+		/* It holds nothing of ours: no pipe of the caller's stays open in it. */
+		close(p[1]);
+		for (int fd = 0; fd <= 2; fd++)
+			if (fd != p[0])
+				close(fd);
+		if (p[0] > 3)
+			ar_close_range(3, (unsigned)p[0] - 1, 0);
+		ar_close_range((unsigned)p[0] + 1, ~0U, 0);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(p[0]);
+	if (pid < 0) {
+		close(p[1]);
+		return -1;
+	}
+	/* Both sides, so the group exists whichever runs first. */
+	setpgid(pid, pid);
+	*hold = high_fd(p[1]);
+	return pid;
+}
+
+void supervise_lead_group(struct supervisor *sv, bool holder_child)
+{
+	pid_t job = getpgrp(), leader = getpid();
+	int fd;
+
+	sv->tty_fd = -1;
+	sv->in_group = true;
+	if (job != leader && !sv->holder && holder_child) {
+		/* Not the job's leader (a pipeline's last command, a recipe of make): the job's
+		 * group must keep us, since a shell's fg continues that group, and it may have no
+		 * other member left. A holder child leads COMMAND's group instead. */
+		leader = group_holder(&sv->group_hold);
+		if (leader < 0)
+			err(EXIT_TOOL_FAILURE, "cannot create a process group");
+		sv->group_holder = leader;
+		sv->in_group = false;
+	} else if (job != leader && setpgid(0, 0) < 0) {
+		/* A keeper: its holder stays in the job's group. */
+		err(EXIT_TOOL_FAILURE, "cannot create a process group");
+	}
+	if (job != getpid() || !sv->in_group) {
+		/* SIGTTOU is blocked, so we may hand the terminal on. A command started in the
+		 * background of a script (SIGINT ignored) never takes it. */
+		fd = tty_held_by(job);
+		if (fd >= 0 && !ignored(SIGINT) && tcsetpgrp(fd, leader) == 0)
+			sv->tty_fd = fd;
+	}
+	fd = high_fd(ar_pidfd_open(leader));
+	if (fd < 0)
+		err(EXIT_TOOL_FAILURE, "cannot open a pidfd for the process group");
+	sv->pgid = leader;
+	sv->pgfd = fd;
+	sv->group = true;
+}
+
+void supervise_release_group(struct supervisor *sv)
+{
+	if (sv->group_holder <= 0)
+		return;
+	close(sv->group_hold);
+	waitpid(sv->group_holder, NULL, 0);
+	sv->group_holder = 0;
+}
+
 static int signal_command(struct supervisor *sv, int sig)
 {
-	if (sv->group)
-		return pidfd_kill_group(sv->pidfd, sv->pid, sig) < 0 ? -1 : 0;
-	return pidfd_kill(sv->pidfd, sig);
+	pid_t pg;
+
+	if (!sv->group)
+		return pidfd_kill(sv->pidfd, sig);
+	/* KILL and STOP cannot be read from the signalfd and dropped: not to ourselves. */
+	if (sv->in_group && (sig == SIGKILL || sig == SIGSTOP))
+		return pgrp_kill_others(sv->pgid, getpid(), sig) >= 0 ? 0 : -1;
+	/* COMMAND itself left the group (setsid(1) execs in place now): it is reached
+	 * directly, as timeout(1) reaches its child. */
+	if (sv->pgid && pidfd_pgid(sv->pidfd, sv->pid, &pg) == 0 && pg != sv->pgid)
+		pidfd_kill(sv->pidfd, sig);
+	/* Through the leader's pidfd, the group is reached even once its leader (we, for the
+	 * leash watcher) has been reaped. */
+	return pidfd_kill_group(sv->pgfd >= 0 ? sv->pgfd : sv->pidfd, sv->pgid ? sv->pgid : sv->pid,
+				sig) < 0 ?
+		       -1 :
+		       0;
 }
 
 int supervise_signal(struct supervisor *sv, int sig)
@@ -109,7 +236,11 @@ static bool tree_left(struct supervisor *sv)
 	}
 	if (sv->contain == CONTAIN_CGROUP && sv->cg)
 		return cgroup_populated(sv->cg);
-	return false;
+	/* The process group: a ladder once running goes on until nothing of the group is left
+	 * (services started with & that ignore the signal that ended COMMAND); when COMMAND
+	 * exits on its own, the rest of its group is left alone, as timeout(1) leaves it. */
+	return sv->group && sv->pgid && sv->next_step >= 0 &&
+	       pgrp_others(sv->pgid, sv->in_group ? getpid() : 0, sv->group_holder, false) > 0;
 }
 
 static pid_t job_pgrp(const struct supervisor *sv)
@@ -119,7 +250,9 @@ static pid_t job_pgrp(const struct supervisor *sv)
 
 void supervise_restore_tty(const struct supervisor *sv)
 {
-	if (sv->tty_fd >= 0 && tcgetpgrp(sv->tty_fd) == sv->pid)
+	/* The group we gave the terminal to: in a PID namespace COMMAND (sv->pid) is its init's
+	 * pid, which never was the group. */
+	if (sv->tty_fd >= 0 && sv->pgid && tcgetpgrp(sv->tty_fd) == sv->pgid)
 		tcsetpgrp(sv->tty_fd, job_pgrp(sv));
 }
 
@@ -164,18 +297,58 @@ static void start_ladder(struct supervisor *sv, int first, int64_t delay)
 	sv->step_at = now_ns() + delay;
 }
 
-/* COMMAND stopped (Ctrl-Z, a relayed TSTP, or SIGTTIN in the background): take the
- * terminal back and stop ourselves, so the shell sees the job stopped; on `fg` or `bg` we
- * are continued here. */
+/* Continued (fg or bg): the terminal back to COMMAND's group if the shell made the job the
+ * foreground one again, and COMMAND continued either way. */
+static void resume(struct supervisor *sv)
+{
+	if (sv->tty_fd >= 0 && tcgetpgrp(sv->tty_fd) == job_pgrp(sv))
+		tcsetpgrp(sv->tty_fd, sv->pgid);
+	supervise_signal(sv, SIGCONT);
+}
+
+/* COMMAND stopped with SIG (Ctrl-Z, TSTP, a background read's TTIN or write's TTOU): stop
+ * too, with the same signal, so the shell sees the job stopped the way COMMAND stopped and
+ * `fg` continues us here. Only when a job-control shell can continue us: otherwise COMMAND
+ * stays stopped, and the timeout (the ladder sends CONT after each catchable step) ends it,
+ * as timeout(1) does. */
+static void stop_like(struct supervisor *sv, int sig)
+{
+	pid_t job = job_pgrp(sv);
+	bool moved = false;
+	sigset_t one, cont;
+
+	/* A keeper whose holder is gone has nobody to continue it. */
+	if (!sv->job_control || (sv->holder && sv->leash_fd < 0))
+		return;
+	supervise_restore_tty(sv);
+	/* The shell continues the job's group: be in it while stopped (a keeper is continued
+	 * by its holder instead). The group we lead lives on in COMMAND. */
+	if (!sv->holder && getpgrp() != job) {
+		if (setpgid(0, job) < 0)
+			return;
+		moved = true;
+	}
+	if (ignored(sig))
+		sig = SIGSTOP;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	raise(sig);
+	sigprocmask(SIG_UNBLOCK, &one, NULL);
+	sigprocmask(SIG_BLOCK, &one, NULL);
+	if (moved)
+		setpgid(0, 0);
+	/* Drop the SIGCONT that woke us; it is handled here. */
+	sigemptyset(&cont);
+	sigaddset(&cont, SIGCONT);
+	sigtimedwait(&cont, NULL, &(struct timespec){0, 0});
+	resume(sv);
+}
+
 static void follow_stop(struct supervisor *sv)
 {
 	siginfo_t si;
-	sigset_t cont;
 
 	memset(&si, 0, sizeof(si));
-	/* A keeper whose holder is gone has nobody to continue it: no stopping then. */
-	if (sv->holder && sv->leash_fd < 0)
-		return;
 	if (!sv->parent ||
 	    waitid((idtype_t)P_PIDFD, (id_t)sv->pidfd, &si, WSTOPPED | WNOHANG) < 0 ||
 	    si.si_pid == 0)
@@ -184,20 +357,14 @@ static void follow_stop(struct supervisor *sv)
 	 * between them and COMMAND (timeout(1) does not follow it either). */
 	if (si.si_status == SIGSTOP)
 		return;
-	supervise_restore_tty(sv);
-	raise(SIGSTOP);
-	/* Continued. Drop the SIGCONT that woke us, then hand the terminal back if the shell
-	 * made us the foreground job again (fg), and continue COMMAND either way (fg or bg). */
-	sigemptyset(&cont);
-	sigaddset(&cont, SIGCONT);
-	sigtimedwait(&cont, NULL, &(struct timespec){0, 0});
-	if (sv->tty_fd >= 0 && tcgetpgrp(sv->tty_fd) == job_pgrp(sv))
-		tcsetpgrp(sv->tty_fd, sv->pid);
-	supervise_signal(sv, SIGCONT);
+	stop_like(sv, si.si_status);
 }
 
-static void on_signal(struct supervisor *sv, int sig)
+/* SIG arrived; KERNEL: from the terminal (Ctrl-C, Ctrl-Z, a background read), sent to the
+ * terminal's foreground group, which COMMAND's group is when we are a member of it. */
+static void on_signal(struct supervisor *sv, int sig, bool kernel)
 {
+	bool direct = kernel && sv->in_group;
 	int pos;
 
 	switch (sig) {
@@ -207,17 +374,20 @@ static void on_signal(struct supervisor *sv, int sig)
 		follow_stop(sv);
 		return;
 	case SIGCONT:
-		if (sv->tty_fd >= 0 && tcgetpgrp(sv->tty_fd) == job_pgrp(sv))
-			tcsetpgrp(sv->tty_fd, sv->pid);
-		supervise_signal(sv, SIGCONT);
+		resume(sv);
 		return;
 	case SIGTSTP:
-		/* Someone asked us to stop: stop COMMAND; its stop then stops us. */
-		supervise_signal(sv, SIGTSTP);
-		return;
-	case SIGPIPE:
 	case SIGTTIN:
 	case SIGTTOU:
+		/* COMMAND got it from the terminal too: its stop is followed when we see it, but
+		 * a PID namespace's init never stops, so there the signal itself is followed. */
+		if (direct && sv->contain == CONTAIN_PIDNS)
+			stop_like(sv, sig);
+		/* Someone asked us to stop: stop COMMAND; its stop then stops us. */
+		else if (sig == SIGTSTP && !direct)
+			supervise_signal(sv, SIGTSTP);
+		return;
+	case SIGPIPE:
 		return;
 	}
 	if (!sigismember(&sv->relay, sig))
@@ -228,10 +398,14 @@ static void on_signal(struct supervisor *sv, int sig)
 		run_step(sv);
 		return;
 	}
-	supervise_signal(sv, sig);
-	if (sv->verbose)
-		warnx("relayed %s to %d", signal_name(sig), (int)sv->pid);
-	signal_record(sv, sig, true, now_ns());
+	/* From the terminal, COMMAND has it already: relayed again, a Ctrl-C would count
+	 * twice. It still stands for its step of the ladder. */
+	if (!direct) {
+		supervise_signal(sv, sig);
+		if (sv->verbose)
+			warnx("relayed %s to %d", signal_name(sig), (int)sv->pid);
+	}
+	signal_record(sv, sig, !direct, now_ns());
 	if (!sv->escalate || (sig != SIGTERM && sig != SIGHUP && sig != SIGINT))
 		return;
 	/* The relayed signal stands for its own step of the ladder (or the first one when it
@@ -246,14 +420,20 @@ static void drain_signals(struct supervisor *sv)
 	struct signalfd_siginfo si;
 
 	while (read(sv->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		bool kernel = si.ssi_code == SI_KERNEL;
+
+		/* What we sent COMMAND's group reached us too. */
+		if (si.ssi_signo != SIGCHLD && (pid_t)si.ssi_pid == getpid() && !kernel)
+			continue;
 		/* A keeper gets the job's signals from its holder, over the lifeline. One sent to
 		 * both (`pkill autokill` matches both names) must count once: a double INT is
 		 * KILL. SIGCONT, which the holder sends for real to wake a stopped keeper, is
-		 * the same however often it comes. */
+		 * the same however often it comes. The terminal's reach the keeper's group,
+		 * not the holder. */
 		if (sv->holder && sv->leash_fd >= 0 && si.ssi_signo != SIGCHLD &&
-		    si.ssi_signo != SIGCONT)
+		    si.ssi_signo != SIGCONT && !kernel)
 			continue;
-		on_signal(sv, (int)si.ssi_signo);
+		on_signal(sv, (int)si.ssi_signo, kernel);
 	}
 }
 
@@ -268,7 +448,7 @@ static void on_lifeline(struct supervisor *sv)
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	for (ssize_t i = 0; i < n; i++)
-		on_signal(sv, sig[i]);
+		on_signal(sv, sig[i], false);
 	if (n > 0)
 		return;
 	sv->leash_fd = -1;
@@ -300,6 +480,11 @@ int supervise(struct supervisor *sv)
 			due = timeout_at;
 		if (sv->next_step >= 0 && (!due || sv->step_at < due))
 			due = sv->step_at;
+		/* A group has no pidfd: while the ladder waits for the rest of it, look again
+		 * every 20 ms, so that it ends soon after the last member. */
+		if (done && sv->next_step >= 0 && sv->group && sv->pgid &&
+		    (!due || due > now_ns() + 20000000))
+			due = now_ns() + 20000000;
 		if (due) {
 			t = due - now_ns();
 			if (t < 0)
@@ -339,8 +524,6 @@ int supervise(struct supervisor *sv)
 		}
 		if (sv->next_step >= 0 && t >= sv->step_at)
 			run_step(sv);
-		if (done && sv->contain == CONTAIN_PGRP)
-			break;
 	}
 	sv->timed_out = timed_out;
 	sv->sent_kill = sent_kill;

@@ -26,14 +26,20 @@ struct supervisor {
 	pid_t pid;
 	bool parent;	/* COMMAND is our child: its stops are visible to waitid() */
 	bool reap;	/* ... and not auto-reaped: its status comes from waitid() */
-	bool group;	/* COMMAND leads its own process group: signal the whole group */
-	int tty_fd;	/* the terminal whose foreground COMMAND's group holds, or -1 */
+	bool group;	/* signal COMMAND's whole process group, PGID */
+	pid_t pgid;	/* COMMAND's process group (ours when we lead it), 0: not known */
+	int pgfd;	/* a pidfd of its leader (-1: COMMAND's pidfd is the leader's) */
+	bool in_group;	/* we are a member of PGID: what we send it reaches us too */
+	pid_t group_holder; /* or a child of ours leads it, until GROUP_HOLD closes; or 0 */
+	int group_hold;
+	int tty_fd;	/* the terminal whose foreground we gave PGID, or -1 */
 	bool escalate;	/* TERM, HUP and INT received start the ladder (autokill) */
 	struct ladder ladder;
 	int64_t timeout_ns; /* 0: no timeout */
 	int leash_fd;	/* hang-up here means the holder let go: run the ladder; or -1 */
 	bool leash_kill; /* ... and the ladder starts at its last step (the kernel leash's way) */
 	pid_t job_pgrp;	/* the process group the shell sees as the job, 0: our own */
+	bool job_control; /* a job-control shell can continue that job: follow stops */
 	pid_t holder;	/* a keeper's holder, which passes signals on over leash_fd; or 0 */
 	bool no_status;	/* only COMMAND's end matters, not its status (the watcher) */
 	int contain;	/* enum contain: who else gets COMMAND's signals */
@@ -61,18 +67,28 @@ struct supervisor {
  * relayed, as with timeout(1): a background job stays immune to the terminal's Ctrl-C. */
 int supervise_signals(struct supervisor *sv, sigset_t *orig);
 
+/* Before COMMAND starts (in the process that will supervise it): COMMAND joins a process
+ * group it does not lead, so that it may call setsid() without forking (the process we
+ * wait for is the one that runs), and the group outlives COMMAND for the ladder. A group
+ * we already lead (a shell's job, setsid) is used as it is, as timeout(1) does. Otherwise
+ * we stay in the job's group (which a shell's fg continues) and a holder child of ours
+ * leads COMMAND's (a keeper leads it itself: its holder stays in the job); that group
+ * takes the terminal's foreground if the job held it, to give it back at the end.
+ * Without HOLDER_CHILD (a PID namespace's init cannot join a group from inside), we leave
+ * the job's group and lead COMMAND's ourselves, as timeout(1) does. COMMAND is to be started
+ * with SPAWN_PGRP_JOIN of sv->pgid. */
+void supervise_lead_group(struct supervisor *sv, bool holder_child);
+
+/* At the end: lets a group's holder child go, and reaps it. */
+void supervise_release_group(struct supervisor *sv);
+
 /* Waits for COMMAND's end, doing all of the above; returns its wait(2) status or -1. */
 int supervise(struct supervisor *sv);
 
 /* Sends SIG to COMMAND (its group when sv->group); returns 0 or -1. */
 int supervise_signal(struct supervisor *sv, int sig);
 
-/* Gives the terminal back to our own process group if COMMAND's group still holds it. */
+/* Gives the terminal back to the job's process group if COMMAND's group still holds it. */
 void supervise_restore_tty(const struct supervisor *sv);
-
-/* A terminal among fds 0-2 for which we are a foreground job leader, or -1: only then does
- * COMMAND's group get the terminal's foreground (a shell script's commands are not leaders
- * and must leave the terminal to the script's own group). */
-int foreground_tty(void);
 
 #endif

@@ -52,7 +52,11 @@ EOF
 		assert_success
 		# After fg, COMMAND reading the terminal proves it has the foreground again: a
 		# background read would have stopped it with SIGTTIN.
-		assert_equal "${lines[*]}" "file $T/ready fg=other sent stopped fg=job fg sent output got:hello exit 0 fg=job"
+		# pgrp: autokill is the job's leader, COMMAND a member of its group, which the
+		# shell already made the foreground; subreaper: the keeper leads another group.
+		own=fg=job
+		[[ $c == pgrp ]] || own=fg=other
+		assert_equal "${lines[*]}" "file $T/ready $own sent stopped fg=job fg sent output got:hello exit 0 fg=job"
 	done
 }
 
@@ -90,4 +94,124 @@ EOF
 @test "without a terminal, autokill leaves terminal state alone" {
 	run "$AK" sh -c 'tty; exit 0' </dev/null
 	assert_output "not a tty"
+}
+
+# Job control when autokill is not the job's leader (the last command of a pipeline, a
+# recipe of make, a command of a script) or not in the foreground, and when it must not
+# follow a stop at all. A stop is followed with the stop's own signal: "stopped" is TSTP.
+
+@test "autokill in a pipeline (not the job's leader): COMMAND reads the terminal; Ctrl-Z, fg" {
+	run "$H/ptyjob" -m "$AK" sh -c "touch $T/ready; read line; echo \"got:\$line\"; read line; echo \"got:\$line\"" <<EOF
+wait-file $T/ready
+type one
+output got:one
+susp
+stopped
+owner
+fg
+type two
+output got:two
+exit
+owner
+EOF
+	assert_equal "${lines[*]}" "file $T/ready sent output got:one sent stopped fg=job fg sent output got:two exit 0 fg=job"
+}
+
+@test "autokill started in the background: a read stops the job with TTIN, fg resumes it" {
+	for c in pgrp; do
+		run "$H/ptyjob" -b "$AK" --contain=$c sh -c "read line; echo \"got:\$line\"" <<EOF
+stopped
+fg
+type hello
+output got:hello
+exit
+owner
+EOF
+		assert_equal "${lines[*]}" "stopped TTIN fg sent output got:hello exit 0 fg=job"
+	done
+}
+
+@test "autokill under a script in a terminal: COMMAND reads, Ctrl-C works, the timeout fires" {
+	# The script (like make) is the job's leader and keeps waiting: a stop followed
+	# here would hang it.
+	run "$H/ptyjob" sh -c "$AK --timeout 30 sh -c 'touch $T/ready; read x; echo got:\$x'; echo status \$?" <<EOF
+wait-file $T/ready
+type yes
+output got:yes
+output status 0
+exit
+owner
+EOF
+	assert_equal "${lines[*]}" "file $T/ready sent output got:yes output status 0 exit 0 fg=job"
+	rm -f "$T/ready"
+	run "$H/ptyjob" sh -c "$AK --timeout 30 sh -c 'touch $T/ready; read x'; echo status \$?" <<EOF
+wait-file $T/ready
+intr
+output status 130
+exit
+owner
+EOF
+	assert_equal "${lines[*]}" "file $T/ready sent output status 130 exit 0 fg=job"
+	run "$H/ptyjob" sh -c "$AK --timeout 0.5 sh -c 'read x'; echo status \$?" <<EOF
+output status 124
+exit
+owner
+EOF
+	assert_equal "${lines[*]}" "output status 124 exit 0 fg=job"
+	# SIGTTOU: a command that sets the terminal up.
+	run "$H/ptyjob" sh -c "$AK --timeout 5 stty sane; echo status \$?" <<EOF
+output status 0
+exit
+EOF
+	assert_equal "${lines[*]}" "output status 0 exit 0"
+}
+
+@test "autokill under make in a terminal: the recipe's read times out; Ctrl-C stops make" {
+	command -v make >/dev/null || skip "no make"
+	printf 'all:\n\t%s --timeout 1 bash -c %s\n' "$AK" "'read -p \"answer: \" x'" >"$T/Makefile"
+	run "$H/ptyjob" make -s -C "$T" <<EOF
+output answer:
+output Error 124
+exit
+EOF
+	assert_equal "${lines[*]}" "output answer: output Error 124 exit 2"
+	printf 'all:\n\t%s --timeout 30 bash -c %s\n' "$AK" "'read -p \"answer: \" x'" >"$T/Makefile"
+	run "$H/ptyjob" make -s -C "$T" <<EOF
+output answer:
+intr
+exit
+owner
+EOF
+	assert_line "fg=job"
+	refute_line "timeout"
+}
+
+@test "autokill --contain=pidns: Ctrl-Z stops the job and gives the terminal back; fg resumes" {
+	[[ $($AK --features | grep '^contain=') == contain=pidns ]] || skip "no PID namespaces here"
+	# Ctrl-Z now stops the job and frees the terminal; after fg, COMMAND's read inside
+	# the namespace does not see the typed line yet: not done (see the pgrp report).
+	skip "pidns: fg after Ctrl-Z does not resume COMMAND's read yet"
+	run "$H/ptyjob" "$AK" --contain=pidns sh -c "touch $T/ready; read line; echo \"got:\$line\"" <<EOF
+wait-file $T/ready
+susp
+stopped
+fg
+type hello
+output got:hello
+exit
+owner
+EOF
+	assert_equal "${lines[*]}" "file $T/ready sent stopped fg sent output got:hello exit 0 fg=job"
+}
+
+@test "autoreap --wait started in the background: TTIN stops the job, fg resumes it" {
+	run "$H/ptyjob" -b "$AR" -w sh -c "read line; echo \"got:\$line\"" <<EOF
+stopped
+fg
+type hello
+output got:hello
+exit
+owner
+EOF
+	assert_equal "${lines[*]}" "stopped TTIN fg sent output got:hello exit 0 fg=job"
 }

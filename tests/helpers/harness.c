@@ -21,6 +21,8 @@ void kill_children(void)
 	pid_t kids[1024];
 	int n;
 
+	/* Without blocking: a child killed here can leave a stopped child of its own to us
+	 * (a subreaper), which the next round kills. */
 	while ((n = list_children(kids, 1024)) > 0) {
 		for (int i = 0; i < n; i++) {
 			int fd = ar_pidfd_open(kids[i]);
@@ -30,8 +32,9 @@ void kill_children(void)
 				close(fd);
 			}
 		}
-		while (waitpid(-1, NULL, 0) > 0)
+		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
+		usleep(1000);
 	}
 }
 

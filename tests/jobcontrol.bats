@@ -1,0 +1,53 @@
+#!/usr/bin/env bats
+# The process-group model and job-control stops without a terminal: autokill leads the
+# process group and COMMAND is a member (as with timeout(1)), so COMMAND can call setsid()
+# without forking; a stop is followed only by a job of an interactive shell, never here.
+
+load common
+
+@test "autokill --timeout 1 setsid sleep 30: COMMAND is not lost; 124 and nothing left" {
+	"$H/subreaper" -w -t 30 -r "$T/rep" "$AK" -t 0.3 -g 0.2 setsid sleep 30 && st=0 || st=$?
+	assert_equal "$st" 124
+	grep -qx "alive 0" "$T/rep"
+}
+
+@test "COMMAND is a member of a process group it does not lead" {
+	run "$AK" sh -c 'echo "$(cut -d" " -f5 /proc/$$/stat) $$"'
+	assert_success
+	read -r cmdpg cmdpid <<<"$output"
+	[[ $cmdpg != "$cmdpid" ]]
+	# Already a group leader (a shell's job, setsid): autokill's group is used as it is.
+	run setsid "$AK" sh -c 'echo "$(cut -d" " -f5 /proc/$$/stat) $(cut -d" " -f6 /proc/$$/stat)"'
+	read -r cmdpg cmdsid <<<"$output"
+	assert_equal "$cmdpg" "$cmdsid"
+}
+
+@test "no terminal: a stopped COMMAND does not stop autokill; the timeout fires; 124" {
+	for c in pgrp subreaper; do
+		run timeout 20 setsid -w "$AK" --contain=$c -t 0.5 -g 0.2 sh -c 'kill -TSTP $$; sleep 60'
+		assert_equal "$status" 124
+		# TSTP sent to the whole group, autokill included.
+		run timeout 20 setsid -w "$AK" --contain=$c -t 0.5 -g 0.2 sh -c 'kill -TSTP 0; sleep 60'
+		assert_equal "$status" 124
+	done
+}
+
+@test "SIGINT to autokill (a CI cancel): the INT-ignoring services of COMMAND's group go too" {
+	"$H/subreaper" -w -t 30 -r "$T/rep" "$AK" -g 0.2 bash -c "sleep 100 & echo \$! >$T/svc; touch $T/ready; wait" 3>&- &
+	BG_PIDS=$!
+	wait_for "[[ -e $T/ready ]]"
+	kill -INT "$(child_of "$BG_PIDS")"
+	wait "$BG_PIDS" && st=0 || st=$?
+	# COMMAND's own end (bash died of the INT); the ladder then took the service.
+	assert_equal "$st" 130
+	grep -qx "alive 0" "$T/rep"
+}
+
+@test "userspace leash after SIGKILL of autokill: the whole group goes, not only COMMAND" {
+	"$H/subreaper" -w -t 30 -r "$T/rep" "$AK" --mode=userspace -g 0.2 sh -c "sleep 100 & echo \$! >$T/svc; touch $T/ready; exec sleep 100" 3>&- &
+	BG_PIDS=$!
+	wait_for "[[ -e $T/ready ]]"
+	kill -KILL "$(child_of "$BG_PIDS")"
+	wait "$BG_PIDS" || true
+	grep -qx "alive 0" "$T/rep"
+}
