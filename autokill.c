@@ -28,6 +28,7 @@
 #include <err.h>
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,6 +320,11 @@ int main(int argc, char **argv)
 	sigset_t orig;
 	bool kernel;
 	int status;
+
+	/* A caller's ignored SIGCHLD (inherited across exec) would have the kernel reap our
+	 * children before we wait for them: the keeper, the pidns probe, the leash watcher.
+	 * COMMAND gets its own dispositions in spawn.c. */
+	signal(SIGCHLD, SIG_DFL);
 
 	if (o.c.features) {
 		struct features f;

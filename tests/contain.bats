@@ -191,3 +191,34 @@ kill_with_orphan_recorder() {
 	run "$AK" --features
 	assert_line --regexp "^contain=(pidns|cgroup|subreaper)$"
 }
+
+@test "SIGCHLD ignored by the caller: every mode of both tools works, and orphans still die" {
+	for mode in pgrp auto $(supported); do
+		run env --ignore-signal=CHLD "$AK" --contain=$mode sh -c 'exit 3'
+		[[ $status == 3 ]] || fail "autokill --contain=$mode: $status: $output"
+	done
+	for mode in pgrp subreaper pidns; do
+		run env --ignore-signal=CHLD "$AR" -w --contain=$mode sh -c 'exit 3'
+		[[ $status == 3 ]] || fail "autoreap -w --contain=$mode: $status: $output"
+	done
+	run env --ignore-signal=CHLD "$AR" -q true
+	assert_success
+	# The keeper still adopts and takes down what COMMAND leaves behind.
+	write_tree
+	for mode in $(supported); do
+		run timeout 60 "$H/subreaper" -r "$T/rep.$mode" env --ignore-signal=CHLD "$AK" --contain=$mode -g 0.1 "$T/tree"
+		assert_success
+		grep -qx "alive 0" "$T/rep.$mode" || fail "$mode left: $(cat "$T/rep.$mode")"
+	done
+}
+
+@test "SIGCHLD ignored, unprivileged: --contain=auto picks the same mode as without" {
+	chmod 777 "$T"
+	nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	run "${nobody[@]}" "$AK" -v --contain=auto sh -c 'exit 3'
+	assert_equal "$status" 3
+	want=$(grep -o 'containment: [a-z]*' <<<"$output")
+	run "${nobody[@]}" env --ignore-signal=CHLD "$AK" -v --contain=auto sh -c 'exit 3'
+	assert_equal "$status" 3
+	assert_equal "$(grep -o 'containment: [a-z]*' <<<"$output")" "$want"
+}
