@@ -180,9 +180,16 @@ int cgroup_create(struct cgroup *cg, char *err, size_t errlen)
 		return -1;
 	}
 	cg->dirfd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	cg->eventsfd = openat(cg->dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
-	if (cg->dirfd < 0 || fstat(cg->dirfd, &st) < 0) {
+	if (cg->dirfd >= 0)
+		cg->eventsfd = openat(cg->dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+	/* Without cgroup.events the leaf would look empty at once (EMFILE). */
+	if (cg->eventsfd < 0 || fstat(cg->dirfd, &st) < 0) {
 		snprintf(err, errlen, "cannot open %s: %s", cg->path, strerror(errno));
+		if (cg->eventsfd >= 0)
+			close(cg->eventsfd);
+		if (cg->dirfd >= 0)
+			close(cg->dirfd);
+		cg->dirfd = cg->eventsfd = -1;
 		rmdir(cg->path);
 		return -1;
 	}

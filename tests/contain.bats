@@ -222,3 +222,27 @@ kill_with_orphan_recorder() {
 	assert_equal "$status" 3
 	assert_equal "$(grep -o 'containment: [a-z]*' <<<"$output")" "$want"
 }
+
+# leaf_of OUTPUT: the cgroup path autokill -v reported.
+leaf_of() { sed -n 's/^autokill: cgroup: //p' <<<"$1"; }
+
+@test "cgroup: the leaf is removed when COMMAND cannot start, on a late usage error, on EMFILE" {
+	cgroup_writable
+	run -127 "$AK" -v --contain=cgroup "$T/missing"
+	leaf=$(leaf_of "$output")
+	[[ -n $leaf && ! -e $leaf ]] || fail "127 left $leaf"
+	touch "$T/noexec"
+	run -126 "$AK" -v --contain=cgroup "$T/noexec"
+	leaf=$(leaf_of "$output")
+	[[ -n $leaf && ! -e $leaf ]] || fail "126 left $leaf"
+	# Refused after the leaf exists (on Linux 7.1+ kernel mode works: then it is the normal end).
+	run "$AK" -v --mode=kernel --contain=cgroup true
+	[[ $status == 125 || $status == 0 ]] || fail "--mode=kernel: $status: $output"
+	leaf=$(leaf_of "$output")
+	[[ -n $leaf && ! -e $leaf ]] || fail "--mode=kernel ($status) left $leaf"
+	# Every fd limit, from too small to start at all to enough to run.
+	for n in $(seq 4 14); do
+		sh -c 'echo $$ >"$1"; ulimit -n "$2"; exec "$3" --contain=cgroup true' _ "$T/pid" "$n" "$AK" 3>&- 2>/dev/null || true
+		[[ ! -e ${leaf%/*}/autokill-$(cat "$T/pid") ]] || fail "ulimit -n $n left ${leaf%/*}/autokill-$(cat "$T/pid")"
+	done
+}
