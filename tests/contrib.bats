@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# contrib/: the shell completions, driven as the shells drive them, and kept in step with
-# --help (a long option --help names that a completion file lacks fails here).
+# contrib/: the shell completions, driven as the shells drive them and kept in step with
+# --help; the examples, each run the way its host runs it.
 #
 # A missing shell or package skips with the reason; .ci/run installs them all and sets
 # AUTOREAP_REQUIRE_CONTRIB=1, under which a skip of that kind is a failure.
