@@ -21,8 +21,6 @@ void kill_children(void)
 	pid_t kids[1024];
 	int n;
 
-	/* Without blocking: a child killed here can leave a stopped child of its own to us
-	 * (a subreaper), which the next round kills. */
 	while ((n = list_children(kids, 1024)) > 0) {
 		for (int i = 0; i < n; i++) {
 			int fd = ar_pidfd_open(kids[i]);
@@ -32,9 +30,9 @@ void kill_children(void)
 				close(fd);
 			}
 		}
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
-		usleep(1000);
+		/* One at a time: a blocking wait for all would also wait for the orphans that
+		 * the deaths re-parent to us, which nobody has killed yet. */
+		waitpid(-1, NULL, 0);
 	}
 }
 
