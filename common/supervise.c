@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <err.h>
 #include <sys/prctl.h>
@@ -148,6 +149,15 @@ static pid_t group_holder(int *hold)
 	return pid;
 }
 
+/* The holder child must be gone, and reaped, however we exit (spawn_die, err). */
+static struct supervisor *held;
+
+static void release_at_exit(void)
+{
+	if (held)
+		supervise_release_group(held);
+}
+
 void supervise_lead_group(struct supervisor *sv, bool holder_child)
 {
 	pid_t job = getpgrp(), leader = getpid();
@@ -164,6 +174,8 @@ void supervise_lead_group(struct supervisor *sv, bool holder_child)
 			err(EXIT_TOOL_FAILURE, "cannot create a process group");
 		sv->group_holder = leader;
 		sv->in_group = false;
+		held = sv;
+		atexit(release_at_exit);
 	} else if (job != leader && setpgid(0, 0) < 0) {
 		/* A keeper: its holder stays in the job's group. */
 		err(EXIT_TOOL_FAILURE, "cannot create a process group");

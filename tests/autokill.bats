@@ -128,7 +128,9 @@ start_recorder() {
 }
 
 @test "killing autokill's process group does not stop the userspace leash" {
-	"$H/subreaper" -w -r "$T/rep" setsid "$AK" --mode=userspace -g 0.2 "$H/sigrec" -c HUP,TERM -r "$T/ready" "$T/log" 3>&- &
+	# COMMAND is a member of autokill's group, and the group KILL would take it too:
+	# here it has left the group (setsid execs in place), so only the leash reaches it.
+	"$H/subreaper" -w -r "$T/rep" setsid "$AK" --mode=userspace -g 0.2 setsid "$H/sigrec" -c HUP,TERM -r "$T/ready" "$T/log" 3>&- &
 	BG_PIDS=$!
 	wait_for "[[ -s $T/ready ]]"
 	ak=$(child_of "$BG_PIDS")
