@@ -328,6 +328,8 @@ int main(int argc, char **argv)
 	sv.contain = o.contain;
 	/* A reaper does not kill: the tree is waited for, each orphan reaped as it ends. */
 	sv.wait_all = true;
+	/* The group's holder child, if any, is no orphan of COMMAND's to wait for. */
+	sv.spare = sv.group_holder;
 	sv.verbose = o.c.verbose;
 	status = supervise(&sv);
 	supervise_restore_tty(&sv);
