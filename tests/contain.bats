@@ -165,7 +165,7 @@ kill_with_orphan_recorder() {
 
 @test "cgroup: the leaf is created, reported and removed" {
 	cgroup_writable
-	run "$AK" -v --contain=cgroup sh -c 'cat /proc/self/cgroup'
+	run "$AK" -vv --contain=cgroup sh -c 'cat /proc/self/cgroup'
 	assert_success
 	path=$(sed -n 's/^autokill: cgroup: //p' <<<"$output")
 	[[ -n $path ]]
@@ -185,7 +185,7 @@ kill_with_orphan_recorder() {
 }
 
 @test "--contain=auto picks a mode and says which; --features names it" {
-	run "$AK" -v --contain=auto true
+	run "$AK" -vv --contain=auto true
 	assert_success
 	assert_line --regexp "^autokill: containment: (pidns|cgroup|subreaper)"
 	run "$AK" --features
