@@ -245,7 +245,7 @@ static void on_signal(struct supervisor *sv, int sig)
 {
 	int pos;
 
-	if (sig == SIGALRM && sv->alrm_fires && sigismember(&sv->relay, sig)) {
+	if (sig == SIGALRM && sv->alrm_fires && !ignored(sig)) {
 		/* timeout(1) counts a SIGALRM it receives as its own timer firing, so that
 		 * `timeout -s ALRM 30 timeout 25 cmd` cascades. */
 		sv->timed_out = true;

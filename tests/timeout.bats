@@ -118,6 +118,8 @@ setup() {
 	# reaches the outer one, which preserves it. Relaying ALRM would make it 142.
 	run -124 "$TO" --preserve-status -s ALRM 0.1 "$TO" 100 sleep 100
 	run -124 "$TO" -s ALRM -k 5 0.1 "$TO" 100 sleep 100
+	# Ignored when timeout started (a background job's nohup-like set-up): not the timer.
+	run -5 env --ignore-signal=ALRM "$TO" 100 sh -c 'kill -ALRM $PPID; exit 5'
 }
 
 @test "timeout: -v says one line per signal sent and nothing else" {
