@@ -25,8 +25,8 @@ static const struct argp_option options[] = {
 	{"die-with-parent", OPT_DIE_WITH_PARENT, NULL, 0,
 	 "when the process that started this tool dies, COMMAND goes too (autokill: the ladder; "
 	 "autoreap: KILL)", 20},
-	{"verbose", 'v', NULL, 0, "say on stderr which mode runs and why, and each signal sent",
-	 20},
+	{"verbose", 'v', NULL, 0, "say on stderr each signal sent; autoreap, and autokill given "
+	 "-v twice, also which mode runs and why", 20},
 	{"status-fd", OPT_STATUS_FD, "N", 0,
 	 "write JSON lines to fd N: a start record, one per signal sent, and an end record", 20},
 	{"features", OPT_FEATURES, NULL, 0,
@@ -56,7 +56,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->die_with_parent = true;
 		return 0;
 	case 'v':
-		o->verbose = true;
+		o->verbose++;
 		return 0;
 	case OPT_FEATURES:
 		o->features = true;
