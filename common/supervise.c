@@ -169,7 +169,9 @@ void supervise_lead_group(struct supervisor *sv, bool holder_child)
 
 	sv->tty_fd = -1;
 	sv->in_group = true;
-	if (job != leader && !sv->holder && holder_child) {
+	/* As PID 1 of a namespace (a container's init) no shell's fg can reach our caller's
+	 * group, and COMMAND should be pid 2: we lead the group ourselves. */
+	if (job != leader && !sv->holder && holder_child && leader != 1) {
 		/* Not the job's leader (a pipeline's last command, a recipe of make): the job's
 		 * group must keep us, since a shell's fg continues that group, and it may have no
 		 * other member left. A holder child leads COMMAND's group instead. */
@@ -217,6 +219,10 @@ static int signal_command(struct supervisor *sv, int sig)
 	/* KILL and STOP cannot be read from the signalfd and dropped: not to ourselves. */
 	if (sv->in_group && (sig == SIGKILL || sig == SIGSTOP))
 		return pgrp_kill_others(sv->pgid, getpid(), sig) >= 0 ? 0 : -1;
+	/* Our own copy is dropped when read. Its ssi_pid is not always ours (seen as 0 on
+	 * 6.18 with a PID namespace's init in the group), so it is also remembered here. */
+	if (sv->in_group && sig > 0 && sig < 65)
+		sv->self_sent |= 1ULL << (sig - 1);
 	/* COMMAND itself left the group (setsid(1) execs in place now): it is reached
 	 * directly, as timeout(1) reaches its child. */
 	if (sv->pgid && pidfd_pgid(sv->pidfd, sv->pid, &pg) == 0 && pg != sv->pgid)
@@ -504,8 +510,11 @@ static void drain_signals(struct supervisor *sv)
 		bool kernel = si.ssi_code == SI_KERNEL;
 
 		/* What we sent COMMAND's group reached us too. */
-		if (si.ssi_signo != SIGCHLD && (pid_t)si.ssi_pid == getpid() && !kernel)
+		if (si.ssi_signo != SIGCHLD && !kernel && si.ssi_signo < 65 &&
+		    ((pid_t)si.ssi_pid == getpid() || (sv->self_sent & (1ULL << (si.ssi_signo - 1))))) {
+			sv->self_sent &= ~(1ULL << (si.ssi_signo - 1));
 			continue;
+		}
 		if (sv->die_with_parent) {
 			enum parent_news news = parent_news(sv->ppid, &si);
 

@@ -66,6 +66,7 @@ struct supervisor {
 	int next_step;	     /* index into ladder, -1: not running */
 	int64_t step_at;     /* absolute CLOCK_MONOTONIC deadline of the next step */
 	int ints;	     /* SIGINTs received */
+	uint64_t self_sent;  /* signals we sent our own group, not read back yet (bit sig-1) */
 };
 
 /* Blocks the signals the loop handles, saving the caller's mask in *orig (to restore in
