@@ -126,6 +126,8 @@ static int cgroup2_mount(char *out, size_t len)
 		}
 	}
 	fclose(f);
+	if (found < 0)
+		errno = 0;
 	return found;
 }
 
@@ -158,8 +160,13 @@ int cgroup_create(struct cgroup *cg, char *err, size_t errlen)
 
 	memset(cg, 0, sizeof(*cg));
 	cg->dirfd = cg->eventsfd = -1;
+	errno = 0;
 	if (cgroup2_mount(mnt, sizeof(mnt)) < 0) {
-		snprintf(err, errlen, "no cgroup v2 hierarchy is mounted (looked in /proc/self/mountinfo)");
+		/* Unreadable (EMFILE under a tiny fd limit) is not the same as absent. */
+		if (errno)
+			snprintf(err, errlen, "cannot read /proc/self/mountinfo: %s", strerror(errno));
+		else
+			snprintf(err, errlen, "no cgroup v2 hierarchy is mounted (looked in /proc/self/mountinfo)");
 		return -1;
 	}
 	if (own_cgroup(own, sizeof(own)) < 0) {
