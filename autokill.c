@@ -76,7 +76,7 @@ static const struct argp_option options[] = {
 	 "system allows)", 5},
 	{"wait-all", OPT_WAIT_ALL, NULL, 0,
 	 "subreaper, cgroup: when COMMAND exits, wait for the rest of its tree to finish instead "
-	 "of running the ladder on it", 5},
+	 "of running the ladder on it (a usage error with pgrp or pidns)", 5},
 	{0},
 };
 

@@ -36,27 +36,50 @@ closed_run() {
 	eval '"$H/subreaper" -w "$@"' "$redir" 3>&-
 }
 
-@test "closed stdio: every combination of 0, 1, 2 closed, both tools, every main mode" {
-	cmd=(sh -c "$H/fdlist -o $T/out.tmp; mv $T/out.tmp $T/out; exit 7")
+# closed_all STATUS TOOL...: for each of the 7 combinations of closed 0, 1, 2, TOOL...
+# COMMAND exits with STATUS-or-0 as TOOL passes it on, and sees exactly the fds a direct
+# run sees (the tool's placeholders on 0-2 are close-on-exec). Hand-offs: TOOL... ends
+# with the --pidfd-fd option; NEXT waits for COMMAND's report.
+closed_all() {
+	local want=$1 close redir fd
+	shift
 	for close in "0" "1" "2" "0 1" "0 2" "1 2" "0 1 2"; do
-		rm -f "$T/out"
-		eval '"$H/fdlist" -o "$T/direct"' "$(for fd in $close; do printf ' %s>&-' "$fd"; done)" 3>&-
-		for tool in "$AK" "$AK --contain=subreaper" "$AK --contain=pidns" "$AR -w" \
-			"$AR -w --contain=subreaper"; do
-			rm -f "$T/out"
-			run -7 closed_run "$close" $tool "${cmd[@]}"
-			assert_equal "$(cat "$T/out") [$tool, closed $close]" "$(cat "$T/direct") [$tool, closed $close]"
-		done
-		# Fire-and-forget and the hand-offs: COMMAND still sees the caller's fds.
-		rm -f "$T/out"
-		run -0 closed_run "$close" "$AR" "${cmd[@]}"
-		assert_equal "$(cat "$T/out") [autoreap, closed $close]" "$(cat "$T/direct") [autoreap, closed $close]"
-		for tool in "$AK" "$AR"; do
-			rm -f "$T/out"
-			run -0 closed_run "$close" $tool --pidfd-fd=7 "${cmd[@]}" \; sh -c 'while [ ! -e "$0" ]; do sleep 0.01; done; exit 0' "$T/out"
-			assert_equal "$(cat "$T/out") [$tool hand-off, closed $close]" "$(cat "$T/direct") [$tool hand-off, closed $close]"
-		done
+		redir=
+		for fd in $close; do redir+=" $fd>&-"; done
+		rm -f "$T/out" "$T/direct"
+		eval '"$H/fdlist" -o "$T/direct"' "$redir" 3>&-
+		if [[ " $* " == *" --pidfd-fd=7 "* ]]; then
+			run -"$want" closed_run "$close" "$@" sh -c "$H/fdlist -o $T/out.tmp; mv $T/out.tmp $T/out; exit 7" \; \
+				sh -c 'while [ ! -e "$0" ]; do sleep 0.01; done' "$T/out"
+		else
+			run -"$want" closed_run "$close" "$@" sh -c "$H/fdlist -o $T/out.tmp; mv $T/out.tmp $T/out; exit 7"
+		fi
+		assert_equal "$(cat "$T/out") [closed $close]" "$(cat "$T/direct") [closed $close]"
 	done
+}
+
+@test "closed stdio, every combination: autokill (pgrp)" {
+	closed_all 7 "$AK"
+}
+
+@test "closed stdio, every combination: autokill --contain=subreaper" {
+	closed_all 7 "$AK" --contain=subreaper
+}
+
+@test "closed stdio, every combination: autoreap --wait" {
+	closed_all 7 "$AR" -w
+}
+
+@test "closed stdio, every combination: autoreap fire-and-forget" {
+	closed_all 0 "$AR" -q
+}
+
+@test "closed stdio, every combination: autokill hand-off" {
+	closed_all 0 "$AK" --pidfd-fd=7
+}
+
+@test "closed stdio, every combination: autoreap hand-off" {
+	closed_all 0 "$AR" -q --pidfd-fd=7
 }
 
 @test "the status fd and the send-pidfd socket do not leak into COMMAND or NEXT" {
