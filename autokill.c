@@ -236,7 +236,7 @@ static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct sp
 	 * leaves at once, and NEXT must not find a child it did not fork; COMMAND is orphaned
 	 * instead, its intermediate being the floor until the leash holds (spawn_release). */
 	req->pdeathsig = handing ? 0 : floor_signal(&o->ladder);
-	req->orphan = handing;
+	req->orphan = req->floor = handing;
 	if (spawn_command(req, res) < 0)
 		spawn_die(o->c.cmd[0], res);
 	return false;

@@ -20,7 +20,10 @@ struct spawn_req {
 	int tty_fd;	  /* >= 0: COMMAND's new group takes this terminal's foreground */
 	bool nnp;	  /* no_new_privs by prctl when kflags lacks CLONE_NNP */
 	bool detach;	  /* stdio that is a terminal, pipe or socket goes to /dev/null */
-	bool orphan;	  /* double fork: COMMAND is reparented at spawn_release */
+	bool orphan;	  /* double fork: COMMAND is reparented at once, or with FLOOR at
+			   * spawn_release */
+	bool floor;	  /* orphan: until spawn_release the intermediate keeps COMMAND as its
+			   * child and kills it if the tool dies first */
 	int pdeathsig;	  /* 0, or the signal COMMAND gets when the tool dies */
 	int cgroup_fd;	  /* > 0: start in this cgroup v2 directory (CLONE_INTO_CGROUP) */
 	bool pidns;	  /* COMMAND runs under an init of ours in a new PID namespace */

@@ -192,11 +192,11 @@ modes() {
 }
 
 @test "hand-off: autokill SIGKILLed between the start and the leash leaves nothing running" {
-	# The seccomp filter kills autokill at the fork of its leash watcher: COMMAND has started
-	# (through clone3) and nothing holds its leash yet.
+	# The seccomp filter kills autokill at the pipe of its leash: COMMAND has started and
+	# nothing holds its leash yet.
 	for how in "--pidfd-fd=7" "--send-pidfd=9"; do
 		rm -f "$T/st"
-		run "$H/pidfdrecv" 9 "$H/subreaper" -w -r "$T/rep" "$H/nosys" -e KILL clone "$AK" --mode=userspace --status-fd=5 $how "$H/sigrec" "$T/log" \; true 5>"$T/st"
+		run "$H/pidfdrecv" 9 "$H/subreaper" -w -r "$T/rep" "$H/nosys" -e KILL pipe2 "$AK" --mode=userspace --status-fd=5 $how "$H/sigrec" "$T/log" \; true 5>"$T/st"
 		# COMMAND had started (the start record), and is gone.
 		pid=$(sed -n 's/.*"event":"start".*"pid":\([0-9]*\),.*/\1/p' "$T/st")
 		[[ -n $pid ]]

@@ -3,7 +3,8 @@
  *
  * nosys [-e ENOSYS|EPERM|EINVAL|KILL] NAME[,NAME...] COMMAND [ARG]...
  *
- * NAME: clone3, clone, pidfd_open, pidfd_send_signal, waitid, close_range, signalfd4, clone_pidfd
+ * NAME: clone3, clone, pidfd_open, pidfd_send_signal, waitid, close_range, signalfd4, pipe2,
+ * clone_pidfd
  * (clone(2) only with CLONE_PIDFD, so that fork still works), or pidfd_get_info (the
  * PIDFD_GET_INFO ioctl). A seccomp filter (with no_new_privs) makes them return the errno;
  * KILL instead kills the calling process on the spot, as a SIGKILL at that moment would.
@@ -35,6 +36,7 @@ static const struct {
 	{"waitid", SYS_waitid},
 	{"close_range", SYS_close_range},
 	{"signalfd4", SYS_signalfd4},
+	{"pipe2", SYS_pipe2},
 };
 
 int main(int argc, char **argv)
