@@ -38,6 +38,7 @@
 struct report {
 	int stage; /* index into stage_names; 0: success */
 	int err;
+	pid_t pid; /* from an intermediate: COMMAND's pid, read from its pidfd */
 };
 
 enum { ST_OK, ST_SETSID, ST_SETPGID, ST_TCSETPGRP, ST_DEVNULL, ST_NNP, ST_PDEATHSIG,
@@ -70,7 +71,7 @@ static bool ties_to_caller(int fd)
 
 static noreturn void child_fail(int pipefd, int stage, int err)
 {
-	struct report r = {stage, err};
+	struct report r = {stage, err, 0};
 
 	(void)!write(pipefd, &r, sizeof(r));
 	_exit(stage == ST_EXEC ? (err == ENOENT ? 127 : 126) : 125);
@@ -176,9 +177,9 @@ static pid_t clone_child(const struct spawn_req *req, struct spawn_res *res, int
 }
 
 /* Success, with up to two pidfds: COMMAND's (or its init's), then, from an init, COMMAND's. */
-static void send_report(int fd, const int *fds, int nfds)
+static void send_report(int fd, const int *fds, int nfds, pid_t pid)
 {
-	struct report r = {ST_OK, 0};
+	struct report r = {ST_OK, 0, pid};
 	union {
 		char buf[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr align;
@@ -254,7 +255,7 @@ static noreturn void orphan_parent(const struct spawn_req *req, int up, int hold
 			   res.err);
 	fds[0] = res.pidfd;
 	fds[1] = res.cmd_pidfd;
-	send_report(up, fds, res.cmd_pidfd != res.pidfd ? 2 : 1);
+	send_report(up, fds, res.cmd_pidfd != res.pidfd ? 2 : 1, res.cmd_pid);
 	close(up);
 	do
 		n = read(hold, &go, 1);
@@ -307,8 +308,11 @@ static noreturn void ns_init(const struct spawn_req *req, int up, int sync)
 	if (spawn_command(&inner, &res) < 0)
 		child_fail(up, strcmp(res.stage, "execve") == 0 ? ST_EXEC : stage_of(res.stage),
 			   res.err);
-	/* COMMAND's pidfd, for the tool to learn COMMAND's pid in its own namespace. */
-	send_report(up, &res.pidfd, 1);
+	/* COMMAND's pidfd, for the tool to learn COMMAND's pid in its own namespace; and
+	 * COMMAND is not reaped (its pid stays readable) until the tool has read it. */
+	send_report(up, &res.pidfd, 1, 0);
+	while (recv(up, &c, 1, 0) < 0 && errno == EINTR)
+		;
 	close(up);
 	prctl(PR_SET_NAME, "autokill-init");
 	for (;;) {
@@ -464,7 +468,7 @@ static void close_pair(int p[2])
 
 int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 {
-	struct report r = {ST_OK, 0};
+	struct report r = {ST_OK, 0, 0};
 	struct spawn_req outer = *req;
 	pid_t parent = getpid();
 	int p[2] = {-1, -1}, hold[2] = {-1, -1}, sync[2] = {-1, -1}, got[2] = {-1, -1}, pidfd = -1;
@@ -548,7 +552,6 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 		res->stage = stage_names[r.stage];
 		res->err = r.err;
 	}
-	close(p[0]);
 	if (req->orphan && vm) {
 		/* The fast path's intermediate has exited: COMMAND (orphaned already, its pidfd
 		 * taken while it was still the intermediate's child) or, if its execve failed,
@@ -558,25 +561,30 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 			res->pidfd = -1;
 		}
 		res->cmd_pidfd = res->pidfd;
+		res->cmd_pid = res->pid;
 	} else if (req->orphan) {
-		/* The intermediate passed up its child's pidfd (and COMMAND's, from an init):
-		 * COMMAND is still its unreaped child, so the pid read from the pidfd is
-		 * COMMAND's own. */
+		/* The intermediate passed up its child's pidfd (and COMMAND's, from an init)
+		 * and COMMAND's pid: its child is still its unreaped child, so the pid read from
+		 * the pidfd is its own. */
 		res->inter_pidfd = pidfd;
 		res->hold = hold[1];
 		res->pidfd = got[0];
 		res->cmd_pidfd = got[1] >= 0 ? got[1] : got[0];
 		res->pid = got[0] >= 0 ? pidfd_pid(got[0]) : -1;
+		res->cmd_pid = r.pid;
 		if (!res->stage && res->pid <= 0) {
 			res->stage = "pidfd_open";
 			res->err = ESRCH;
 		}
 	} else if (req->pidns) {
+		/* Read while the init keeps COMMAND unreaped, waiting for our close. */
 		res->cmd_pidfd = got[0];
+		res->cmd_pid = got[0] >= 0 ? pidfd_pid(got[0]) : -1;
 	} else {
 		res->cmd_pidfd = res->pidfd;
+		res->cmd_pid = res->pid;
 	}
-	res->cmd_pid = res->cmd_pidfd >= 0 ? pidfd_pid(res->cmd_pidfd) : -1;
+	close(p[0]);
 	if (!res->stage && res->cmd_pid <= 0) {
 		res->stage = "pidfd_open";
 		res->err = ESRCH;

@@ -105,10 +105,21 @@ load common
 	setpriv --reuid=nobody --regid=nogroup --clear-groups "$AK" --contain=pidns "$H/sigrec" -x TERM:0 -r "$T/ready" "$T/log" 3>&- &
 	BG_PIDS=$!
 	wait_for "[[ -e $T/ready ]]"
-	pipes() { ls -l /proc/"$1"/fd 2>/dev/null | sed -n 's/.* -> pipe:\[\([0-9]*\)\]$/\1/p'; }
-	others=" $(for p in $BASHPID $(cat /proc/"$BG_PIDS"/task/*/children); do pipes "$p"; done | tr '\n' ' ') "
-	for inode in $(pipes "$BG_PIDS"); do
-		[[ $others == *" $inode "* ]] || { echo "pipe:[$inode] held by autokill alone"; false; }
+	# "INODE r|w" for each pipe end PID holds.
+	ends() {
+		local fd inode flags
+		for fd in /proc/"$1"/fd/*; do
+			inode=$(readlink "$fd" 2>/dev/null | sed -n 's/^pipe:\[\([0-9]*\)\]$/\1/p')
+			[[ -n $inode ]] || continue
+			flags=$(awk '/^flags:/ {print $2}' /proc/"$1"/fdinfo/"${fd##*/}" 2>/dev/null)
+			(( (8#$flags & 3) == 0 )) && echo "$inode r" || echo "$inode w"
+		done
+	}
+	caller=" $(ls -l /proc/$$/fd | sed -n 's/.* -> pipe:\[\([0-9]*\)\]$/\1/p' | tr '\n' ' ') "
+	readers=" $(for p in "$BG_PIDS" $(cat /proc/"$BG_PIDS"/task/*/children); do ends "$p"; done | awk '$2 == "r" {print $1}' | tr '\n' ' ') "
+	# A pipe of autokill's own with no read end anywhere is a leaked write end.
+	for inode in $(ends "$BG_PIDS" | cut -d' ' -f1); do
+		[[ $caller == *" $inode "* || $readers == *" $inode "* ]] || { echo "pipe:[$inode]: no reader"; false; }
 	done
 	kill -TERM "$BG_PIDS"
 	wait "$BG_PIDS"
