@@ -49,6 +49,7 @@
 #include "common/handoff.h"
 #include "common/keeper.h"
 #include "common/leash.h"
+#include "common/parent.h"
 #include "common/spawn.h"
 #include "common/status.h"
 #include "common/supervise.h"
@@ -333,6 +334,9 @@ static struct opts parse_args(int argc, char **argv)
 				       "this --contain needs autokill to stay; with a hand-off use pgrp or pidns" :
 				       NULL,
 		       1);
+	if (o.c.die_with_parent && (o.h.pidfd_fd >= 0 || o.h.send_fd >= 0))
+		usage_error("--die-with-parent cannot be combined with a hand-off: the holder "
+			    "decides when COMMAND dies");
 	if (o.wait_all && (o.contain == CONTAIN_PGRP || o.contain == CONTAIN_PIDNS))
 		usage_error("--wait-all needs --contain=subreaper, cgroup or auto: with %s nothing "
 			    "of the tree is left to wait for when COMMAND exits",
@@ -584,8 +588,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (o.h.pidfd_fd < 0 && o.h.send_fd < 0) {
+		sv.die_with_parent = o.c.die_with_parent;
 		if (supervise_signals(&sv, &orig) < 0)
 			err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
+		if (sv.die_with_parent)
+			parent_watch(&sv);
 		/* --foreground: COMMAND is in our group, which has the terminal if anyone does. */
 		sv.tty_fd = o.foreground ? -1 : foreground_tty();
 		req.mask = &orig;
