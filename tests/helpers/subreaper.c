@@ -1,16 +1,17 @@
 /* subreaper: runs COMMAND as a child subreaper, so that the tests' orphans land here
  * instead of on this machine's PID 1 (which never reaps), and leaves nothing behind.
  *
- * subreaper [-n] [-w] [-r REPORT] [-t SECONDS] COMMAND [ARG]...
+ * subreaper [-n] [-w] [-k GATE] [-r REPORT] [-t SECONDS] COMMAND [ARG]...
  *
  * Default: adopted orphans are reaped as they die (SIGCHLD is caught, as a reaping init
  * does). -n: they are not reaped while COMMAND runs, and SIGCHLD is left at its default,
  * like a non-reaping init. When COMMAND has exited, REPORT (default stderr) gets the lines
  * "reaped N" (orphans reaped meanwhile), "zombies N" and "alive N" (descendants in either
- * state now); -w first waits for the descendants to finish on their own. Then every
- * descendant left is SIGKILLed through a pidfd and reaped. Exit: COMMAND's status (128+N
- * for signal N); 124 when -t SECONDS (default 60) ran out first. COMMAND starts with INT
- * and QUIT at their default action, as a foreground job would.
+ * state now, the dead ones reaped first unless -n); -w first waits for the descendants to
+ * finish on their own, -k until the file GATE exists (the test has looked at what is left).
+ * Then every descendant left is SIGKILLed through a pidfd and reaped. Exit: COMMAND's
+ * status (128+N for signal N); 124 when -t SECONDS (default 60) ran out first. COMMAND
+ * starts with INT and QUIT at their default action, as a foreground job would.
  */
 #include "config.h"
 
@@ -60,19 +61,22 @@ static char state_of(pid_t pid)
 int main(int argc, char **argv)
 {
 	bool reap = true, wait_all = false;
-	const char *report = NULL;
+	const char *report = NULL, *gate = NULL;
 	int opt, seconds = 60, status = 0, reaped = 0, zombies = 0, alive = 0, n;
 	pid_t cmd, pid, kids[1024];
 	FILE *out = stderr;
 	struct sigaction sa = {.sa_handler = on_alarm};
 
-	while ((opt = getopt(argc, argv, "+nwr:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "+nwk:r:t:")) != -1) {
 		switch (opt) {
 		case 'n':
 			reap = false;
 			break;
 		case 'w':
 			wait_all = true;
+			break;
+		case 'k':
+			gate = optarg;
 			break;
 		case 'r':
 			report = optarg;
@@ -85,7 +89,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		errx(2, "usage: subreaper [-n] [-w] [-r REPORT] [-t SECONDS] COMMAND [ARG]...");
+		errx(2, "usage: subreaper [-n] [-w] [-k GATE] [-r REPORT] [-t SECONDS] COMMAND [ARG]...");
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		err(2, "PR_SET_CHILD_SUBREAPER");
 	sigaction(SIGALRM, &sa, NULL);
@@ -118,6 +122,17 @@ int main(int argc, char **argv)
 	}
 	if (wait_all)
 		while (!expired && waitpid(-1, NULL, 0) > 0)
+			reaped++;
+	while (gate && !expired && access(gate, F_OK) != 0) {
+		if (reap)
+			while (waitpid(-1, NULL, WNOHANG) > 0)
+				reaped++;
+		usleep(10000);
+	}
+	/* A reaping init reaps an orphan soon after it dies, not at once: the ones that died
+	 * with COMMAND (a killed tree) are not counted as zombies. */
+	if (reap)
+		while (waitpid(-1, NULL, WNOHANG) > 0)
 			reaped++;
 	n = list_children(kids, 1024);
 	for (int i = 0; i < n; i++) {
