@@ -57,7 +57,8 @@ torture() {
 	wait_for "[[ -n \$(child_of $BG_PIDS 2>/dev/null) ]] || ended $BG_PIDS"
 	# autokill (NEXT after a hand-off: the same process).
 	ak=$(child_of "$BG_PIDS" 2>/dev/null)
-	[[ -n $ak ]] || why+=" autokill gone at once;"
+	# Through COMMAND's exit or a timeout, autokill may be done before we look.
+	[[ -n $ak || $path == exit || $path == timeout ]] || why+=" autokill gone at once;"
 	wait_for "[[ -s $d/ready ]] || ended ${ak:-$BG_PIDS}"
 	[[ $path == timeout ]] || t0=$(now_ms)
 	case $path in
