@@ -120,9 +120,13 @@ int main(int argc, char **argv)
 		else if (expired || errno != EINTR)
 			break;
 	}
-	if (wait_all)
-		while (!expired && waitpid(-1, NULL, 0) > 0)
+	/* The SIGCHLD of an orphan that stops itself interrupts the wait (EINTR): go on. */
+	while (wait_all && !expired) {
+		if (waitpid(-1, NULL, 0) > 0)
 			reaped++;
+		else if (errno != EINTR)
+			break;
+	}
 	while (gate && !expired && access(gate, F_OK) != 0) {
 		if (reap)
 			while (waitpid(-1, NULL, WNOHANG) > 0)
