@@ -12,7 +12,8 @@
  * signals). Every node forks its children first, then appends "PID STARTTIME INGROUP GONE"
  * to REPORT (GONE: it exits early), then acts. The root (COMMAND in the tests) writes
  * "ready N" to READY once all N other nodes have reported, then waits forever, or exits
- * with -x; with -i it ignores HUP and TERM itself.
+ * with -x; with -i it ignores HUP and TERM itself. If a node dies before it reports, the
+ * root writes nothing and waits forever (with -x: exits 2).
  *
  * -c REPORT prints "group N" and "all N": how many of the reported nodes that stay (not
  * GONE) are still alive (a zombie is not), those in the root's group and all of them.
@@ -267,9 +268,16 @@ int main(int argc, char **argv)
 	ready_pipe = p[1];
 	fork_children(0);
 	close(p[1]);
-	for (int got = 0; got < nplan - 1; got++)
-		if (read(p[0], &c, 1) != 1)
-			err(2, "a node failed before reporting");
+	for (int got = 0; got < nplan - 1; got++) {
+		/* A node killed before it reported (a timeout while the tree grows): no "ready",
+		 * but the root stays as asked, so the ladder is not cut short by its end. */
+		if (read(p[0], &c, 1) != 1) {
+			if (exit_when_ready)
+				return 2;
+			for (;;)
+				pause();
+		}
+	}
 	fd = open(ready, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	snprintf(line, sizeof(line), "ready %d\n", nplan - 1);
 	if (fd < 0 || write(fd, line, strlen(line)) < 0)
