@@ -38,6 +38,7 @@ torture() {
 	local d="$T/$mode.$path.$seed" harness=() tool=("$AK" --contain="$mode" -g "$GRACE")
 	local tree=("$H/tree" -s "$seed" -r "$d/nodes" -o "$d/ready" "$@")
 	mkdir -p "$d"
+	harness+=(-p "$d/ak")
 	# pgrp: the harness must leave the survivors outside the group alone until they are
 	# counted; the others: when autokill is gone, everything must be.
 	[[ $mode == pgrp ]] && harness+=(-k "$d/gate")
@@ -54,12 +55,11 @@ torture() {
 	fi
 	BG_PIDS=$!
 	t0=$(now_ms)
-	wait_for "[[ -n \$(child_of $BG_PIDS 2>/dev/null) ]] || ended $BG_PIDS"
-	# autokill (NEXT after a hand-off: the same process).
-	ak=$(child_of "$BG_PIDS" 2>/dev/null)
-	# Through COMMAND's exit or a timeout, autokill may be done before we look.
-	[[ -n $ak || $path == exit || $path == timeout ]] || why+=" autokill gone at once;"
-	wait_for "[[ -s $d/ready ]] || ended ${ak:-$BG_PIDS}"
+	# autokill (NEXT after a hand-off: the same process), from the harness: once autokill
+	# is gone, the harness's children are the orphans it adopted.
+	wait_for "[[ -s $d/ak ]]"
+	ak=$(cat "$d/ak")
+	wait_for "[[ -s $d/ready ]] || ended $ak"
 	[[ $path == timeout ]] || t0=$(now_ms)
 	case $path in
 	term) kill -TERM "$ak" ;;

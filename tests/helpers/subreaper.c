@@ -1,7 +1,7 @@
 /* subreaper: runs COMMAND as a child subreaper, so that the tests' orphans land here
  * instead of on this machine's PID 1 (which never reaps), and leaves nothing behind.
  *
- * subreaper [-n] [-w] [-k GATE] [-r REPORT] [-t SECONDS] COMMAND [ARG]...
+ * subreaper [-n] [-w] [-k GATE] [-p PIDFILE] [-r REPORT] [-t SECONDS] COMMAND [ARG]...
  *
  * Default: adopted orphans are reaped as they die (SIGCHLD is caught, as a reaping init
  * does). -n: they are not reaped while COMMAND runs, and SIGCHLD is left at its default,
@@ -11,7 +11,9 @@
  * finish on their own, -k until the file GATE exists (the test has looked at what is left).
  * Then every descendant left is SIGKILLed through a pidfd and reaped. Exit: COMMAND's
  * status (128+N for signal N); 124 when -t SECONDS (default 60) ran out first. COMMAND
- * starts with INT and QUIT at their default action, as a foreground job would.
+ * starts with INT and QUIT at their default action, as a foreground job would. -p writes
+ * COMMAND's pid to PIDFILE once it is forked (its only child then, but not for long: the
+ * orphans it leaves are ours too).
  */
 #include "config.h"
 
@@ -61,13 +63,13 @@ static char state_of(pid_t pid)
 int main(int argc, char **argv)
 {
 	bool reap = true, wait_all = false;
-	const char *report = NULL, *gate = NULL;
+	const char *report = NULL, *gate = NULL, *pidfile = NULL;
 	int opt, seconds = 60, status = 0, reaped = 0, zombies = 0, alive = 0, n;
 	pid_t cmd, pid, kids[1024];
 	FILE *out = stderr;
 	struct sigaction sa = {.sa_handler = on_alarm};
 
-	while ((opt = getopt(argc, argv, "+nwk:r:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "+nwk:p:r:t:")) != -1) {
 		switch (opt) {
 		case 'n':
 			reap = false;
@@ -77,6 +79,9 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			gate = optarg;
+			break;
+		case 'p':
+			pidfile = optarg;
 			break;
 		case 'r':
 			report = optarg;
@@ -89,7 +94,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		errx(2, "usage: subreaper [-n] [-w] [-k GATE] [-r REPORT] [-t SECONDS] COMMAND [ARG]...");
+		errx(2, "usage: subreaper [-n] [-w] [-k GATE] [-p PIDFILE] [-r REPORT] [-t SECONDS] COMMAND [ARG]...");
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		err(2, "PR_SET_CHILD_SUBREAPER");
 	sigaction(SIGALRM, &sa, NULL);
@@ -110,6 +115,12 @@ int main(int argc, char **argv)
 		signal(SIGCHLD, SIG_DFL);
 		execvp(argv[optind], &argv[optind]);
 		err(127, "%s", argv[optind]);
+	}
+	if (pidfile) {
+		FILE *pf = fopen(pidfile, "we");
+
+		if (!pf || fprintf(pf, "%d\n", (int)cmd) < 0 || fclose(pf) != 0)
+			err(2, "%s", pidfile);
 	}
 	for (;;) {
 		pid = waitpid(reap ? -1 : cmd, &status, 0);
