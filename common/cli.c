@@ -22,8 +22,8 @@ static const struct argp_option options[] = {
 	 "fallback", 20},
 	{"nnp", OPT_NNP, NULL, 0, "start COMMAND with no_new_privs (setuid bits and file "
 	 "capabilities are ignored at exec)", 20},
-	{"verbose", 'v', NULL, 0, "say on stderr which mode runs and why, and each signal sent",
-	 20},
+	{"verbose", 'v', NULL, 0, "say on stderr each signal sent; autoreap, and autokill given "
+	 "-v twice, also which mode runs and why", 20},
 	{"status-fd", OPT_STATUS_FD, "N", 0,
 	 "write JSON lines to fd N: a start record, one per signal sent, and an end record", 20},
 	{"features", OPT_FEATURES, NULL, 0,
@@ -50,7 +50,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->nnp = 1;
 		return 0;
 	case 'v':
-		o->verbose = true;
+		o->verbose++;
 		return 0;
 	case OPT_FEATURES:
 		o->features = true;
