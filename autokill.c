@@ -49,6 +49,7 @@
 #include "common/handoff.h"
 #include "common/keeper.h"
 #include "common/leash.h"
+#include "common/parent.h"
 #include "common/spawn.h"
 #include "common/status.h"
 #include "common/supervise.h"
@@ -332,6 +333,9 @@ static struct opts parse_args(int argc, char **argv)
 				       o.contain == CONTAIN_AUTO ?
 				       "this --contain needs autokill to stay; with a hand-off use pgrp or pidns" :
 				       NULL);
+	if (o.c.die_with_parent && (o.h.pidfd_fd >= 0 || o.h.send_fd >= 0))
+		usage_error("--die-with-parent cannot be combined with a hand-off: the holder "
+			    "decides when COMMAND dies");
 	return o;
 }
 
@@ -539,8 +543,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (o.h.pidfd_fd < 0 && o.h.send_fd < 0) {
+		sv.die_with_parent = o.c.die_with_parent;
 		if (supervise_signals(&sv, &orig) < 0)
 			err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
+		if (sv.die_with_parent)
+			parent_watch(&sv);
 		/* --foreground: COMMAND is in our group, which has the terminal if anyone does. */
 		sv.tty_fd = o.foreground ? -1 : foreground_tty();
 		req.mask = &orig;

@@ -16,6 +16,7 @@ struct common_opts {
 	int nnp;	  /* -1: default, 0: --no-nnp, 1: --nnp */
 	char **cmd;	  /* COMMAND [ARG]..., NULL-terminated (points into argv) */
 	int status_fd;	  /* --status-fd, or -1 */
+	bool die_with_parent;
 	const char *prog; /* "autoreap" or "autokill" */
 };
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "parent.h"
 #include "pidfd.h"
 #include "spawn.h"
 #include "supervise.h"
@@ -53,6 +54,9 @@ int supervise_signals(struct supervisor *sv, sigset_t *orig)
 	for (int s = SIGRTMIN; s <= SIGRTMAX; s++)
 		sigaddset(&sv->relay, s);
 	block = sv->relay;
+	/* Even when the caller ignores it: blocked, it is queued all the same. */
+	if (sv->die_with_parent)
+		sigaddset(&block, PARENT_DEATH_SIGNAL);
 	/* Job control and our own plumbing: read from the signalfd, never relayed as is. */
 	sigaddset(&block, SIGCHLD);
 	sigaddset(&block, SIGCONT);
@@ -256,6 +260,9 @@ static void on_signal(struct supervisor *sv, int sig)
 	case SIGCHLD:
 		if (sv->contain == CONTAIN_SUBREAPER)
 			tree_reap(sv->pid, sv->spare);
+		else if (getpid() == 1)
+			/* PID 1 of a namespace adopts every orphan in it. */
+			init_reap(sv->pid, sv->spare);
 		follow_stop(sv);
 		return;
 	case SIGCONT:
@@ -294,11 +301,29 @@ static void on_signal(struct supervisor *sv, int sig)
 	start_ladder(sv, pos < sv->ladder.n ? pos + 1 : 1, sv->ladder.grace_ns);
 }
 
+/* --die-with-parent: what the holder's death does (a lifeline's hang-up), the kernel
+ * leash's way (KILL at once) when COMMAND is on it. */
+static void on_parent_death(struct supervisor *sv)
+{
+	if (sv->verbose)
+		warnx("parent %d is gone", (int)sv->ppid);
+	sv->die_with_parent = false;
+	start_ladder(sv, sv->leash_kill ? sv->ladder.n - 1 : 0, 0);
+}
+
 static void drain_signals(struct supervisor *sv)
 {
 	struct signalfd_siginfo si;
 
 	while (read(sv->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (sv->die_with_parent) {
+			enum parent_news news = parent_news(sv->ppid, &si);
+
+			if (news == PARENT_DIED)
+				on_parent_death(sv);
+			if (news != PARENT_NO_NEWS)
+				continue;
+		}
 		/* A keeper gets the job's signals from its holder, over the lifeline. One sent to
 		 * both (`pkill autokill` matches both names) must count once: a double INT is
 		 * KILL. SIGCONT, which the holder sends for real to wake a stopped keeper, is
