@@ -450,7 +450,10 @@ int cgroup_create(struct cgroup *cg, char *err, size_t errlen)
 		snprintf(err, errlen, "cgroup path too long below %s", base);
 		return -1;
 	}
-	if (mkdir(cg->path, 0755) < 0) {
+	/* A leaf of our name is litter of an earlier autokill with our pid (killed before it
+	 * could remove it): rmdir takes it only if it is empty. */
+	if (mkdir(cg->path, 0755) < 0 && (errno != EEXIST || rmdir(cg->path) < 0 ||
+					  mkdir(cg->path, 0755) < 0)) {
 		snprintf(err, errlen, "no writable cgroup v2: cannot create %s: %s", cg->path,
 			 strerror(errno));
 		return -1;
