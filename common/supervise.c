@@ -210,6 +210,14 @@ void supervise_release_group(struct supervisor *sv)
 	sv->group_holder = 0;
 }
 
+/* T + D without wrapping: a duration near the longest one parse_duration takes (292
+ * years), added to the uptime of a long-running system, would overflow into the past and
+ * fire at once. */
+static int64_t deadline(int64_t t, int64_t d)
+{
+	return d > INT64_MAX - t ? INT64_MAX : t + d;
+}
+
 static int signal_command(struct supervisor *sv, int sig)
 {
 	pid_t pg;
@@ -343,7 +351,7 @@ static void run_step(struct supervisor *sv)
 	if (sv->next_step >= sv->ladder.n)
 		sv->next_step = -1;
 	else
-		sv->step_at = t + sv->ladder.grace_ns;
+		sv->step_at = deadline(t, sv->ladder.grace_ns);
 }
 
 /* Starts the ladder at step FIRST unless it is already running further on. */
@@ -352,7 +360,7 @@ static void start_ladder(struct supervisor *sv, int first, int64_t delay)
 	if (first >= sv->ladder.n || (sv->next_step >= 0 && sv->next_step >= first))
 		return;
 	sv->next_step = first;
-	sv->step_at = now_ns() + delay;
+	sv->step_at = deadline(now_ns(), delay);
 }
 
 /* Continued (fg or bg): the terminal back to COMMAND's group if the shell made the job the
@@ -556,12 +564,12 @@ static void on_lifeline(struct supervisor *sv)
 
 int supervise(struct supervisor *sv)
 {
-	int64_t timeout_at;
+	int64_t timeout_at, rekill_at = 0;
 	int status = -1;
 	bool done = false, timed_out = false, sent_kill = false;
 
 	sv->start_ns = now_ns();
-	timeout_at = sv->timeout_ns ? sv->start_ns + sv->timeout_ns : 0;
+	timeout_at = sv->timeout_ns ? deadline(sv->start_ns, sv->timeout_ns) : 0;
 	for (;;) {
 		struct pollfd pfd[4] = {
 			{done ? -1 : sv->pidfd, POLLIN, 0},
@@ -584,6 +592,15 @@ int supervise(struct supervisor *sv)
 		if (done && sv->next_step >= 0 && sv->group && sv->pgid &&
 		    (!due || due > now_ns() + 20000000))
 			due = now_ns() + 20000000;
+		/* The ladder is over and the tree is not gone: a KILL walk that ran out of time
+		 * (its victims slow to die, on a loaded machine) can miss the children they
+		 * re-parent to us later. KILL again until nothing is left. */
+		if (done && sv->contain == CONTAIN_SUBREAPER && sv->sent_kill && sv->next_step < 0) {
+			if (!rekill_at)
+				rekill_at = now_ns() + NS_PER_SEC / 10;
+			if (!due || rekill_at < due)
+				due = rekill_at;
+		}
 		if (due) {
 			t = due - now_ns();
 			if (t < 0)
@@ -625,6 +642,10 @@ int supervise(struct supervisor *sv)
 		}
 		if (sv->next_step >= 0 && t >= sv->step_at)
 			run_step(sv);
+		if (rekill_at && t >= rekill_at) {
+			tree_signal(SIGKILL, sv->spare);
+			rekill_at = 0;
+		}
 	}
 	sv->timed_out = timed_out;
 	sv->sent_kill = sent_kill;
