@@ -329,7 +329,8 @@ int main(int argc, char **argv)
 	/* As autokill: autoreap leads the group, COMMAND joins it and may call setsid()
 	 * without forking, so the process autoreap waits for is the one that runs. */
 	if (!o.setsid) {
-		supervise_lead_group(&sv, o.contain != CONTAIN_PIDNS);
+		/* With --contain, a child of ours would be one more process to wait for. */
+		supervise_lead_group(&sv, o.contain == CONTAIN_PGRP);
 		req.pgrp = o.contain == CONTAIN_PIDNS ? SPAWN_PGRP_KEEP : SPAWN_PGRP_JOIN;
 		req.pgid = sv.pgid;
 	}
