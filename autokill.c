@@ -79,22 +79,19 @@ static const struct argp_option options[] = {
 	{0},
 };
 
-static void parse_ladder(struct argp_state *state, struct ladder *l, char *arg)
+static void parse_ladder_arg(struct argp_state *state, struct ladder *l, char *arg)
 {
-	char *save = NULL, *tok, *copy = strdup(arg);
+	struct ladder_error e;
 
-	if (!copy)
-		argp_failure(state, EXIT_TOOL_FAILURE, errno, "strdup");
-	l->n = 0;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (l->n == LADDER_MAX)
-			argp_error(state, "ladder '%s' has more than %d steps", arg, LADDER_MAX);
-		if (parse_signal(tok, &l->sig[l->n]) < 0)
-			argp_error(state, "invalid signal '%s' in ladder '%s'", tok, arg);
-		l->n++;
-	}
-	free(copy);
-	if (l->n == 0 || l->sig[l->n - 1] != SIGKILL)
+	if (parse_ladder(arg, l, &e) == 0)
+		return;
+	if (e.why == LADDER_NO_MEMORY)
+		argp_failure(state, EXIT_TOOL_FAILURE, ENOMEM, "strdup");
+	else if (e.why == LADDER_TOO_LONG)
+		argp_error(state, "ladder '%s' has more than %d steps", arg, LADDER_MAX);
+	else if (e.why == LADDER_BAD_SIGNAL)
+		argp_error(state, "invalid signal '%.*s' in ladder '%s'", e.len, e.tok, arg);
+	else
 		argp_error(state, "ladder '%s' must end with KILL", arg);
 }
 
@@ -116,7 +113,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid duration '%s'", arg);
 		return 0;
 	case 'L':
-		parse_ladder(state, &o->ladder, arg);
+		parse_ladder_arg(state, &o->ladder, arg);
 		return 0;
 	case OPT_NO_NNP:
 		o->c.nnp = 0;
