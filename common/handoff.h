@@ -28,6 +28,11 @@ extern const struct argp handoff_argp;
  * Usage errors exit 125. */
 void handoff_finish(struct handoff *h, char **cmd, const char *stays);
 
+/* Splits COMMAND [ARG]... ';' NEXT [ARG]... at the first argument that is exactly ";": ends
+ * COMMAND there (the ";" becomes its NULL) and returns NEXT; or NULL with *WHY saying what
+ * is missing (COMMAND unchanged when there is no NEXT). */
+char **handoff_split(char **cmd, const char **why);
+
 /* Execs NEXT with the fds in place (never returns; 127/126 if NEXT cannot run). LEASH is
  * -1 when the pidfd itself is the leash (or there is none, for autoreap). */
 _Noreturn void handoff_exec(const struct handoff *h, const char *prefix, pid_t pid, int pidfd,
