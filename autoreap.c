@@ -43,6 +43,7 @@
 #include "common/contain.h"
 #include "common/features.h"
 #include "common/handoff.h"
+#include "common/pidfd.h"
 #include "common/spawn.h"
 #include "common/status.h"
 #include "common/supervise.h"
@@ -227,18 +228,17 @@ static bool looks_like_reaper(pid_t pid, char *name, size_t namelen)
 }
 
 /* Userspace fire-and-forget: COMMAND is an orphan now, adopted by its reaper. */
-static void check_reaper(int fd)
+static void check_reaper(int fd, pid_t pid)
 {
-	struct ar_pidfd_info info = {.mask = PIDFD_INFO_PID};
 	char name[64] = "?";
+	pid_t ppid;
 
-	/* Without PID info it is gone already, and reaped: whoever adopted it does reap. */
-	if (ioctl(fd, PIDFD_GET_INFO, &info) == 0 && (info.mask & PIDFD_INFO_PID) &&
-	    !looks_like_reaper((pid_t)info.ppid, name, sizeof(name)))
-		warnx("warning: COMMAND's new parent, pid %u (%s), does not seem to reap orphans: "
+	/* Gone already, and reaped: whoever adopted it does reap. */
+	if (pidfd_ppid(fd, pid, &ppid) == 0 && !looks_like_reaper(ppid, name, sizeof(name)))
+		warnx("warning: COMMAND's new parent, pid %d (%s), does not seem to reap orphans: "
 		      "COMMAND will stay a zombie after it exits (use --wait, a reaping init or "
 		      "subreaper, or Linux 7.1+; see autoreap(1))",
-		      info.ppid, name);
+		      (int)ppid, name);
 }
 
 static void announce(const struct opts *o, pid_t pid)
@@ -281,7 +281,7 @@ int main(int argc, char **argv)
 			     o.setsid ? "session" : "none", res.method, res.kflags);
 		announce(&o, res.pid);
 		if (!kernel && !o.quiet)
-			check_reaper(res.pidfd);
+			check_reaper(res.pidfd, res.pid);
 		if (o.h.send_fd >= 0) {
 			if (handoff_send(&o.h, res.pid, res.pidfd, -1,
 					 kernel ? "kernel" : "userspace") < 0)

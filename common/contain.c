@@ -17,6 +17,7 @@
 
 #include "compat.h"
 #include "contain.h"
+#include "pidfd.h"
 #include "util.h"
 
 static const char *const names[] = {"pgrp", "subreaper", "pidns", "cgroup", "auto"};
@@ -54,22 +55,14 @@ int children_of(pid_t pid, pid_t *out, int max)
 /* Signals PID (known to be a child of PARENT) and, depth first, its descendants. */
 static void signal_below(pid_t parent, pid_t pid, int sig, int depth)
 {
-	struct ar_pidfd_info info = {.mask = PIDFD_INFO_PID};
 	pid_t kids[256];
-	int fd = ar_pidfd_open(pid), n;
+	int fd = pidfd_open_child(parent, pid), n;
 
 	if (fd < 0)
 		return;
-	/* Between reading the pid and opening it, the process may have died and its pid been
-	 * reused: the pidfd is only trusted while its parent is still the one we found. */
-	if (ioctl(fd, PIDFD_GET_INFO, &info) == 0 && (info.mask & PIDFD_INFO_PID) &&
-	    (pid_t)info.ppid != parent) {
-		close(fd);
-		return;
-	}
-	ar_pidfd_send_signal(fd, sig, 0);
+	pidfd_kill(fd, sig);
 	if (sig != SIGKILL && sig != SIGSTOP)
-		ar_pidfd_send_signal(fd, SIGCONT, 0);
+		pidfd_kill(fd, SIGCONT);
 	n = depth < 64 ? children_of(pid, kids, 256) : 0;
 	for (int i = 0; i < n; i++)
 		signal_below(pid, kids[i], sig, depth + 1);
@@ -179,6 +172,8 @@ int cgroup_create(struct cgroup *cg, char *err, size_t errlen)
 		snprintf(err, errlen, "cgroup path too long below %s", base);
 		return -1;
 	}
+	snprintf(cg->rel, sizeof(cg->rel), "%s/autokill-%d", strcmp(own, "/") == 0 ? "" : own,
+		 (int)getpid());
 	if (mkdir(cg->path, 0755) < 0) {
 		snprintf(err, errlen, "no writable cgroup v2: cannot create %s: %s", cg->path,
 			 strerror(errno));
@@ -215,7 +210,6 @@ void cgroup_signal(const struct cgroup *cg, int sig)
 	fd = openat(cg->dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
 	f = fd >= 0 ? fdopen(fd, "re") : NULL;
 	while (f && fgets(buf, sizeof(buf), f)) {
-		struct ar_pidfd_info info = {.mask = PIDFD_INFO_CGROUPID};
 		int pfd;
 
 		v = strtol(buf, NULL, 10);
@@ -223,14 +217,13 @@ void cgroup_signal(const struct cgroup *cg, int sig)
 		if (pfd < 0)
 			continue;
 		/* Still a member: the pid was not reused by a process elsewhere. */
-		if (ioctl(pfd, PIDFD_GET_INFO, &info) == 0 && (info.mask & PIDFD_INFO_CGROUPID) &&
-		    info.cgroupid != cg->id) {
+		if (!pidfd_in_cgroup(pfd, (pid_t)v, cg->id, cg->rel)) {
 			close(pfd);
 			continue;
 		}
-		ar_pidfd_send_signal(pfd, sig, 0);
+		pidfd_kill(pfd, sig);
 		if (sig != SIGKILL && sig != SIGSTOP)
-			ar_pidfd_send_signal(pfd, SIGCONT, 0);
+			pidfd_kill(pfd, SIGCONT);
 		close(pfd);
 	}
 	if (f)

@@ -38,7 +38,8 @@ struct cgroup {
 	int dirfd;	     /* the leaf, O_DIRECTORY */
 	int eventsfd;	     /* its cgroup.events, for POLLPRI on "populated" changes */
 	uint64_t id;	     /* its cgroup id (the directory's inode) */
-	char path[4096];
+	char path[4096];     /* where it is mounted here */
+	char rel[4096];      /* below the hierarchy's root, as /proc/PID/cgroup names it */
 };
 
 /* Creates a leaf below our own cgroup on the cgroup v2 hierarchy. -1 with a message in

@@ -14,6 +14,7 @@
 
 #include "compat.h"
 #include "features.h"
+#include "pidfd.h"
 #include "spawn.h"
 
 /* One clone3 with FLAGS (plus CLONE_PIDFD) whose child exits at once. */
@@ -37,36 +38,6 @@ static bool clone3_accepts(uint64_t flags)
 	return true;
 }
 
-bool pidfd_info_works(void)
-{
-	struct ar_pidfd_info info = {.mask = PIDFD_INFO_PID};
-	int fd = ar_pidfd_open(getpid());
-	int r;
-
-	if (fd < 0)
-		return false;
-	r = ioctl(fd, PIDFD_GET_INFO, &info);
-	close(fd);
-	return r == 0;
-}
-
-/* A reaped child's PIDFD_INFO_EXIT: absent before Linux 6.15 even where the ioctl exists. */
-static bool exit_info_works(void)
-{
-	struct spawn_res res;
-	char *argv[] = {(char *)"true", NULL};
-	struct spawn_req req = {.argv = argv, .tty_fd = -1};
-	struct ar_pidfd_info info = {.mask = PIDFD_INFO_EXIT};
-	bool ok;
-
-	if (!pidfd_info_works() || spawn_command(&req, &res) < 0)
-		return false;
-	pidfd_wait_status(res.pidfd, true);
-	ok = ioctl(res.pidfd, PIDFD_GET_INFO, &info) == 0 && (info.mask & PIDFD_INFO_EXIT);
-	close(res.pidfd);
-	return ok;
-}
-
 void probe_features(struct features *f)
 {
 	struct utsname u;
@@ -80,7 +51,7 @@ void probe_features(struct features *f)
 		f->nnp = clone3_accepts(CLONE_AUTOREAP | CLONE_NNP);
 		f->autokill = clone3_accepts(CLONE_AUTOREAP | CLONE_NNP | CLONE_PIDFD_AUTOKILL);
 	}
-	f->pidfd_exit_info = exit_info_works();
+	f->pidfd_exit_info = pidfd_exit_info_works();
 	if (uname(&u) == 0)
 		snprintf(f->kernel, sizeof(f->kernel), "%s", u.release);
 }

@@ -19,7 +19,4 @@ void probe_features(struct features *f);
 /* Prints one key=value line per feature on stdout, then mode=MODE. */
 void print_features(const struct features *f, const char *mode);
 
-/* Cheap check that PIDFD_GET_INFO answers at all (a seccomp profile may refuse it). */
-bool pidfd_info_works(void);
-
 #endif

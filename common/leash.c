@@ -15,7 +15,7 @@
 
 #include "compat.h"
 #include "leash.h"
-#include "spawn.h"
+#include "pidfd.h"
 
 /* close_range, or on kernels before 5.9 one close per open fd in the range. */
 static void close_from_to(unsigned lo, unsigned hi)

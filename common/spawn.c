@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "pidfd.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -407,80 +408,4 @@ _Noreturn void spawn_die(const char *cmd, const struct spawn_res *res)
 		exit(exec_errno_status(res->err));
 	}
 	errx(EXIT_TOOL_FAILURE, "cannot start '%s': %s: %s", cmd, res->stage, strerror(res->err));
-}
-
-/* After POLLIN, an auto-reaped child's exit information may not be stored yet (seen on
- * 6.18 in about one case out of ten): it is, once the pidfd also reports POLLHUP. Polling
- * with no events asks for exactly that; the timeout is a guard against a missed wake-up. */
-static int read_exit_info(int pidfd)
-{
-	for (int i = 0; i < 1000; i++) {
-		struct ar_pidfd_info info = {.mask = PIDFD_INFO_EXIT};
-		struct pollfd pfd = {pidfd, 0, 0};
-
-		if (ioctl(pidfd, PIDFD_GET_INFO, &info) == 0 && (info.mask & PIDFD_INFO_EXIT))
-			return info.exit_code;
-		if (errno == ENOTTY || errno == EINVAL)
-			return -1;
-		poll(&pfd, 1, 10);
-	}
-	errno = ETIMEDOUT;
-	return -1;
-}
-
-static int waitid_status(int pidfd, int options)
-{
-	siginfo_t si;
-
-	memset(&si, 0, sizeof(si));
-	while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | options) < 0)
-		if (errno != EINTR)
-			return -1;
-	if (si.si_pid == 0)
-		return 0;
-	if (si.si_code == CLD_EXITED)
-		return W_EXITCODE(si.si_status, 0);
-	return si.si_status | (si.si_code == CLD_DUMPED ? WCOREFLAG : 0);
-}
-
-int pidfd_try_status(int pidfd, bool own_child, int *status)
-{
-	struct pollfd pfd = {pidfd, POLLIN, 0};
-	int st;
-
-	if (own_child) {
-		siginfo_t si;
-
-		memset(&si, 0, sizeof(si));
-		if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
-			if (errno != ECHILD)
-				return -1;
-			/* Reaped by someone else after all: its status is still in the pidfd. */
-			st = read_exit_info(pidfd);
-		} else if (si.si_pid == 0) {
-			return 0;
-		} else {
-			st = waitid_status(pidfd, 0);
-		}
-	} else {
-		if (poll(&pfd, 1, 0) <= 0)
-			return 0;
-		st = read_exit_info(pidfd);
-	}
-	if (st < 0)
-		return -1;
-	*status = st;
-	return 1;
-}
-
-int pidfd_wait_status(int pidfd, bool own_child)
-{
-	struct pollfd pfd = {pidfd, POLLIN, 0};
-
-	if (own_child)
-		return waitid_status(pidfd, 0);
-	while (poll(&pfd, 1, -1) < 0)
-		if (errno != EINTR)
-			return -1;
-	return read_exit_info(pidfd);
 }

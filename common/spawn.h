@@ -58,12 +58,4 @@ int pidns_prepare(struct spawn_req *req);
  * exit says nothing), if the init reported one. Closes both ends of the pipe. */
 void pidns_status(const struct spawn_req *req, int fd, int *status);
 
-/* Exit status of a child through its pidfd: blocks until it has exited and returns its
- * wait(2) status, or -1. OWN_CHILD: the caller is its parent and it is not auto-reaped, so
- * waitid() reaps it; otherwise PIDFD_INFO_EXIT (Linux 6.15) is read once it is reaped. */
-int pidfd_wait_status(int pidfd, bool own_child);
-
-/* Like pidfd_wait_status, but without blocking: 0 if still running. */
-int pidfd_try_status(int pidfd, bool own_child, int *status);
-
 #endif

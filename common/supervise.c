@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "pidfd.h"
 #include "spawn.h"
 #include "supervise.h"
 #include "util.h"
@@ -82,15 +83,9 @@ int foreground_tty(void)
 
 static int signal_command(struct supervisor *sv, int sig)
 {
-	if (sv->group && !sv->group_broken) {
-		if (ar_pidfd_send_signal(sv->pidfd, sig, PIDFD_SIGNAL_PROCESS_GROUP) == 0)
-			return 0;
-		if (errno != EINVAL)
-			return -1;
-		/* Before Linux 6.9 only the process itself can be signalled safely. */
-		sv->group_broken = true;
-	}
-	return ar_pidfd_send_signal(sv->pidfd, sig, 0);
+	if (sv->group)
+		return pidfd_kill_group(sv->pidfd, sv->pid, sig) < 0 ? -1 : 0;
+	return pidfd_kill(sv->pidfd, sig);
 }
 
 int supervise_signal(struct supervisor *sv, int sig)
@@ -134,7 +129,7 @@ static void signal_record(const struct supervisor *sv, int sig, bool relayed, in
 		status_emit(sv->status,
 			    "{\"event\":\"signal\",\"signal\":\"%s\",\"target\":\"%s\","
 			    "\"relayed\":%s,\"elapsed\":%.3f}",
-			    signal_name(sig), sv->group && !sv->group_broken ? "group" : "process",
+			    signal_name(sig), sv->group ? "group" : "process",
 			    relayed ? "true" : "false", ns_to_s(t - sv->start_ns));
 }
 

@@ -54,7 +54,6 @@ struct supervisor {
 	int next_step;	     /* index into ladder, -1: not running */
 	int64_t step_at;     /* absolute CLOCK_MONOTONIC deadline of the next step */
 	int ints;	     /* SIGINTs received */
-	bool group_broken;   /* kernel before 6.9: no PIDFD_SIGNAL_PROCESS_GROUP */
 };
 
 /* Blocks the signals the loop handles, saving the caller's mask in *orig (to restore in

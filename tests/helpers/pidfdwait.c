@@ -4,12 +4,15 @@
 #include "config.h"
 
 #include <err.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "common/spawn.h"
+#include "common/compat.h"
 #include "harness.h"
 
 int main(int argc, char **argv)
@@ -21,10 +24,22 @@ int main(int argc, char **argv)
 		errx(2, "usage: pidfdwait FD");
 	fd = atoi(argv[1]);
 	alarm(20);
-	/* The core's own reader: it waits for the exit information, stored at the reap. */
-	st = pidfd_wait_status(fd, false);
-	if (st < 0)
-		err(2, "cannot read the exit status through fd %d", fd);
+	/* Its own reader, not the product's: poll until the exit information, stored at the
+	 * reap, is there (the alarm bounds it). */
+	for (;;) {
+		struct ar_pidfd_info info = {.mask = PIDFD_INFO_EXIT};
+		struct pollfd p = {fd, POLLIN, 0};
+
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			err(2, "poll fd %d", fd);
+		if (ioctl(fd, PIDFD_GET_INFO, &info) == 0 && (info.mask & PIDFD_INFO_EXIT)) {
+			st = info.exit_code;
+			break;
+		}
+		if (errno == ENOTTY || errno == EINVAL)
+			err(2, "cannot read the exit status through fd %d", fd);
+		poll(&p, 0, 10);
+	}
 	print_wait_status("command ", st);
 	printf("children %d\n", list_children(kids, 64));
 	return 0;

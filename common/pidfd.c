@@ -1,0 +1,388 @@
+/* pidfd.c: questions about a process through its pidfd, with fallbacks (see pidfd.h). */
+#include "config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "pidfd.h"
+
+/* -1: not known yet; 0: the kernel cannot; 1: it can. */
+static int info_state = -1, exit_state = -1, group_state = -1;
+
+bool pidfd_exited(int pidfd)
+{
+	struct pollfd p = {pidfd, POLLIN, 0};
+
+	return poll(&p, 1, 0) != 0;
+}
+
+pid_t pidfd_pid(int pidfd)
+{
+	char path[64], line[128];
+	pid_t pid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		long v;
+
+		if (sscanf(line, "Pid: %ld", &v) == 1) {
+			pid = (pid_t)v;
+			break;
+		}
+	}
+	fclose(f);
+	return pid;
+}
+
+static int get_info(int pidfd, struct ar_pidfd_info *info)
+{
+	if (info_state == 0) {
+		errno = ENOTTY;
+		return -1;
+	}
+	if (ioctl(pidfd, PIDFD_GET_INFO, info) == 0) {
+		info_state = 1;
+		return 0;
+	}
+	/* ENOTTY before 6.13; EPERM, ENOSYS or EACCES from a seccomp profile. */
+	if (errno != ESRCH && errno != EINTR)
+		info_state = 0;
+	return -1;
+}
+
+bool pidfd_info_works(void)
+{
+	if (info_state < 0) {
+		struct ar_pidfd_info info = {.mask = PIDFD_INFO_PID};
+		int fd = ar_pidfd_open(getpid());
+
+		if (fd < 0)
+			return false;
+		get_info(fd, &info);
+		close(fd);
+	}
+	return info_state == 1;
+}
+
+/* Fields 4 (ppid) and 5 (pgrp) of /proc/PID/stat; the command name before them may hold
+ * spaces and parentheses, so the fields are counted from its last ')'. */
+static int proc_stat_ids(pid_t pid, pid_t *ppid, pid_t *pgid, char *state)
+{
+	char path[64], buf[1024], *p, st;
+	long pp, pg;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c %ld %ld", &st, &pp, &pg) != 3)
+		return -1;
+	if (ppid)
+		*ppid = (pid_t)pp;
+	if (pgid)
+		*pgid = (pid_t)pg;
+	if (state)
+		*state = st;
+	return 0;
+}
+
+/* What /proc said about PID is about the pidfd's process if that process is still alive
+ * now: it held PID when the pidfd was opened, and a pid is not reused before its process
+ * has been reaped. */
+static int proc_ids_checked(int pidfd, pid_t pid, pid_t *ppid, pid_t *pgid)
+{
+	if (proc_stat_ids(pid, ppid, pgid, NULL) < 0 || pidfd_exited(pidfd)) {
+		errno = ESRCH;
+		return -1;
+	}
+	return 0;
+}
+
+int pidfd_ppid(int pidfd, pid_t pid, pid_t *ppid)
+{
+	struct ar_pidfd_info info = {.mask = PIDFD_INFO_PID};
+
+	if (get_info(pidfd, &info) == 0) {
+		if (!(info.mask & PIDFD_INFO_PID)) {
+			errno = ESRCH;
+			return -1;
+		}
+		*ppid = (pid_t)info.ppid;
+		return 0;
+	}
+	if (errno == ESRCH)
+		return -1;
+	return proc_ids_checked(pidfd, pid, ppid, NULL);
+}
+
+int pidfd_pgid(int pidfd, pid_t pid, pid_t *pgid)
+{
+	/* PIDFD_GET_INFO has no process group: /proc, checked, on every kernel. */
+	return proc_ids_checked(pidfd, pid, NULL, pgid);
+}
+
+bool pidfd_in_cgroup(int pidfd, pid_t pid, uint64_t cgid, const char *path)
+{
+	struct ar_pidfd_info info = {.mask = PIDFD_INFO_CGROUPID};
+	char file[64], line[4096];
+	bool in = false;
+	FILE *f;
+
+	if (get_info(pidfd, &info) == 0)
+		return (info.mask & PIDFD_INFO_CGROUPID) && info.cgroupid == cgid;
+	if (errno == ESRCH)
+		return false;
+	snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)pid);
+	f = fopen(file, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3) != 0)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		in = strcmp(line + 3, path) == 0;
+		break;
+	}
+	fclose(f);
+	return in && !pidfd_exited(pidfd);
+}
+
+int pidfd_open_child(pid_t parent, pid_t pid)
+{
+	int fd = ar_pidfd_open(pid);
+	pid_t ppid;
+
+	if (fd < 0)
+		return -1;
+	/* Between reading PID and opening it, the process may have died and its pid been
+	 * reused: the pidfd is only trusted while its parent is still the one we found. */
+	if (pidfd_ppid(fd, pid, &ppid) < 0 || ppid != parent) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int pidfd_kill(int pidfd, int sig)
+{
+	return ar_pidfd_send_signal(pidfd, sig, 0);
+}
+
+/* Calls FN(pid, arg) for each process in /proc whose process group is PGID and that is not
+ * a zombie; stops early when FN returns non-zero. Returns how many were visited. */
+static int each_member(pid_t pgid, int (*fn)(pid_t, void *), void *arg)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		pid_t pg;
+		char st;
+		long v;
+
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		v = strtol(e->d_name, NULL, 10);
+		if (proc_stat_ids((pid_t)v, NULL, &pg, &st) < 0 || pg != pgid || st == 'Z')
+			continue;
+		n++;
+		if (fn((pid_t)v, arg))
+			break;
+	}
+	closedir(d);
+	return n;
+}
+
+struct kill_arg {
+	pid_t pgid;
+	int sig;
+	int sent;
+};
+
+static int kill_member(pid_t pid, void *arg)
+{
+	struct kill_arg *k = arg;
+	int fd = ar_pidfd_open(pid);
+	pid_t pg;
+
+	if (fd < 0)
+		return 0;
+	if (pidfd_pgid(fd, pid, &pg) == 0 && pg == k->pgid && pidfd_kill(fd, k->sig) == 0)
+		k->sent++;
+	close(fd);
+	return 0;
+}
+
+bool pidfd_group_works(void)
+{
+	if (group_state < 0) {
+		int fd = ar_pidfd_open(getpid());
+
+		if (fd < 0)
+			return false;
+		/* Signal 0 to our own group: EINVAL names a kernel without the flag. */
+		group_state = ar_pidfd_send_signal(fd, 0, PIDFD_SIGNAL_PROCESS_GROUP) == 0 ||
+			      errno != EINVAL;
+		close(fd);
+	}
+	return group_state == 1;
+}
+
+int pidfd_kill_group(int leader_pidfd, pid_t pgid, int sig)
+{
+	struct kill_arg k = {pgid, sig, 0};
+
+	if (pidfd_group_works()) {
+		if (ar_pidfd_send_signal(leader_pidfd, sig, PIDFD_SIGNAL_PROCESS_GROUP) == 0)
+			return 1;
+		return errno == ESRCH ? 0 : -1;
+	}
+	/* Before 6.9: member by member. A process that joins the group during the scan can be
+	 * missed; the ladder's next step, or the caller's next sweep, finds it. */
+	each_member(pgid, kill_member, &k);
+	return k.sent;
+}
+
+static int stop_at_first(pid_t pid, void *arg)
+{
+	(void)pid;
+	(void)arg;
+	return 1;
+}
+
+bool pgrp_has_members(pid_t pgid)
+{
+	return each_member(pgid, stop_at_first, NULL) > 0;
+}
+
+/* Whether reaped children keep their exit status in the pidfd (6.15), probed once on a
+ * child of our own that exits at once. */
+bool pidfd_exit_info_works(void)
+{
+	if (exit_state < 0) {
+		struct ar_pidfd_info info = {.mask = PIDFD_INFO_EXIT};
+		pid_t pid;
+		int fd;
+
+		if (!pidfd_info_works()) {
+			exit_state = 0;
+			return false;
+		}
+		pid = fork();
+		if (pid == 0)
+			_exit(0);
+		if (pid < 0)
+			return false;
+		/* Unreaped, the pid is still its own. */
+		fd = ar_pidfd_open(pid);
+		waitpid(pid, NULL, 0);
+		exit_state = fd >= 0 && ioctl(fd, PIDFD_GET_INFO, &info) == 0 &&
+			     (info.mask & PIDFD_INFO_EXIT);
+		if (fd >= 0)
+			close(fd);
+	}
+	return exit_state == 1;
+}
+
+/* After POLLIN, an auto-reaped child's exit information may not be stored yet (seen on
+ * 6.18 in about one case out of ten): it is, once the pidfd also reports POLLHUP. Polling
+ * with no events asks for exactly that; the timeout is a guard against a missed wake-up
+ * (and, on kernels without POLLHUP for pidfds, the pace of the retries). */
+static int read_exit_info(int pidfd)
+{
+	if (!pidfd_exit_info_works())
+		return PIDFD_NO_STATUS;
+	for (int i = 0; i < 1000; i++) {
+		struct ar_pidfd_info info = {.mask = PIDFD_INFO_EXIT};
+		struct pollfd pfd = {pidfd, 0, 0};
+
+		if (ioctl(pidfd, PIDFD_GET_INFO, &info) == 0 && (info.mask & PIDFD_INFO_EXIT))
+			return info.exit_code;
+		if (errno == ENOTTY || errno == EINVAL)
+			return PIDFD_NO_STATUS;
+		poll(&pfd, 1, 10);
+	}
+	errno = ETIMEDOUT;
+	return -1;
+}
+
+static int waitid_status(int pidfd, int options)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | options) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (si.si_pid == 0)
+		return 0;
+	if (si.si_code == CLD_EXITED)
+		return W_EXITCODE(si.si_status, 0);
+	return si.si_status | (si.si_code == CLD_DUMPED ? WCOREFLAG : 0);
+}
+
+int pidfd_try_status(int pidfd, bool own_child, int *status)
+{
+	int st;
+
+	if (own_child) {
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+			if (errno != ECHILD)
+				return -1;
+			/* Reaped by someone else after all: its status may still be in the pidfd. */
+			st = read_exit_info(pidfd);
+		} else if (si.si_pid == 0) {
+			return 0;
+		} else {
+			st = waitid_status(pidfd, 0);
+		}
+	} else {
+		if (!pidfd_exited(pidfd))
+			return 0;
+		st = read_exit_info(pidfd);
+	}
+	if (st < 0)
+		return st;
+	*status = st;
+	return 1;
+}
+
+int pidfd_wait_status(int pidfd, bool own_child)
+{
+	struct pollfd pfd = {pidfd, POLLIN, 0};
+
+	if (own_child)
+		return waitid_status(pidfd, 0);
+	while (poll(&pfd, 1, -1) < 0)
+		if (errno != EINTR)
+			return -1;
+	return read_exit_info(pidfd);
+}

@@ -1,0 +1,81 @@
+/* pidfd.h: every question the tools ask about a process, asked through its pidfd.
+ *
+ * One small function per question. Each uses the newest kernel facility first and
+ * remembers, for the life of the process, when the kernel cannot answer (an old kernel, or
+ * a seccomp profile that refuses the call), falling back to a method that is still safe
+ * against pid reuse:
+ *
+ *   question                 kernel facility (first kernel)       fallback
+ *   parent, pgid, cgroup     PIDFD_GET_INFO (6.13)                 /proc/PID/stat or /cgroup,
+ *                                                                  trusted only if the pidfd's
+ *                                                                  process is still alive after
+ *                                                                  the read (then PID was its)
+ *   exit status, own child   waitid(P_PIDFD) (5.4)                 -
+ *   exit status, not ours    PIDFD_INFO_EXIT (6.15)                none: PIDFD_NO_STATUS
+ *   signal a process group   PIDFD_SIGNAL_PROCESS_GROUP (6.9)      every member found in /proc
+ *                                                                  whose pgid is checked as
+ *                                                                  above, each by its own pidfd
+ *
+ * No function signals a raw pid: a pid read from /proc is only ever used to open a pidfd,
+ * and that pidfd is only used once it is proven to name the process we meant.
+ */
+#ifndef AUTOREAP_PIDFD_H
+#define AUTOREAP_PIDFD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* pidfd_wait_status and pidfd_try_status: a status that exists but cannot be read on this
+ * kernel (a process that is not our child, before Linux 6.15). */
+#define PIDFD_NO_STATUS (-2)
+
+/* Whether the process has exited (it may still be a zombie). Never blocks. */
+bool pidfd_exited(int pidfd);
+
+/* The pid of the pidfd's process in our PID namespace (from /proc/self/fdinfo), 0 if it
+ * is not visible in our namespace, -1 if it has exited and been reaped or on error. */
+pid_t pidfd_pid(int pidfd);
+
+/* Its parent's and its process group's pids in our namespace. PID is the pid the caller
+ * opened the pidfd for (needed by the /proc fallback). 0, or -1 with errno (ESRCH: the
+ * process has exited, so it needs no signal and has no children left to find). */
+int pidfd_ppid(int pidfd, pid_t pid, pid_t *ppid);
+int pidfd_pgid(int pidfd, pid_t pid, pid_t *pgid);
+
+/* Whether it is a member of the cgroup v2 whose id (the directory's inode) is CGID, and
+ * whose path below the hierarchy's root is PATH (for the /proc fallback). */
+bool pidfd_in_cgroup(int pidfd, pid_t pid, uint64_t cgid, const char *path);
+
+/* Opens a pidfd for PID only if PID is a child of PARENT (checked race-free as above):
+ * the way to turn a pid read from /proc/PARENT/task/.../children into something that may
+ * be signalled. -1 otherwise. */
+int pidfd_open_child(pid_t parent, pid_t pid);
+
+/* Sends SIG to the process. 0, or -1 with errno (ESRCH once it is reaped). */
+int pidfd_kill(int pidfd, int sig);
+
+/* Sends SIG to the process group whose leader the pidfd names, PGID being its number.
+ * Returns how many processes were signalled when it can tell (the fallback), 1 when the
+ * kernel did it in one call (group not empty), 0 when the group is empty, -1 on error. */
+int pidfd_kill_group(int leader_pidfd, pid_t pgid, int sig);
+
+/* Whether the group has any member left (through /proc; a pidfd gives no such answer). */
+bool pgrp_has_members(pid_t pgid);
+
+/* Exit status of a child through its pidfd: blocks until it has exited and returns its
+ * wait(2) status, -1 on error, or PIDFD_NO_STATUS. OWN_CHILD: the caller is its parent
+ * and it is not auto-reaped, so waitid() reaps it; otherwise PIDFD_INFO_EXIT (Linux 6.15)
+ * is read once it has been reaped by whoever reaps it. */
+int pidfd_wait_status(int pidfd, bool own_child);
+
+/* Like pidfd_wait_status, but without blocking: 0 if still running, 1 with *STATUS, -1 on
+ * error, or PIDFD_NO_STATUS. */
+int pidfd_try_status(int pidfd, bool own_child, int *status);
+
+/* What the running kernel answers, probed once and remembered. */
+bool pidfd_info_works(void);	 /* PIDFD_GET_INFO at all (6.13; seccomp may refuse) */
+bool pidfd_group_works(void);	 /* PIDFD_SIGNAL_PROCESS_GROUP (6.9) */
+bool pidfd_exit_info_works(void); /* PIDFD_INFO_EXIT (6.15), probed with a child of ours */
+
+#endif
