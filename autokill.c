@@ -42,6 +42,7 @@
 #include "common/handoff.h"
 #include "common/keeper.h"
 #include "common/leash.h"
+#include "common/pidfd.h"
 #include "common/spawn.h"
 #include "common/status.h"
 #include "common/supervise.h"
@@ -314,6 +315,7 @@ int main(int argc, char **argv)
 	struct cgroup cg = {.dirfd = -1, .eventsfd = -1};
 	int nsfd = -1;
 	sigset_t orig;
+	const char *call;
 	bool kernel;
 	int status;
 
@@ -328,6 +330,8 @@ int main(int argc, char **argv)
 		printf("contain=%s\n", contain_name(o.contain));
 		return 0;
 	}
+	if (pidfd_calls_work(&call) < 0)
+		err(EXIT_TOOL_FAILURE, "cannot signal and wait through pidfds: %s", call);
 	if (o.h.pidfd_fd < 0 && o.h.send_fd < 0) {
 		if (supervise_signals(&sv, &orig) < 0)
 			err(EXIT_TOOL_FAILURE, "cannot set up signal handling");

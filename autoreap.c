@@ -260,6 +260,7 @@ int main(int argc, char **argv)
 	struct spawn_res res;
 	struct status_stream stream = {o.c.status_fd, false};
 	sigset_t orig;
+	const char *call;
 	bool kernel;
 	int status, nsfd = -1;
 
@@ -291,6 +292,8 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
+	if (pidfd_calls_work(&call) < 0)
+		err(EXIT_TOOL_FAILURE, "cannot signal and wait through pidfds: %s", call);
 	if (supervise_signals(&sv, &orig) < 0)
 		err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
 	if (!o.setsid)

@@ -126,6 +126,8 @@ static int cgroup2_mount(char *out, size_t len)
 		}
 	}
 	fclose(f);
+	if (found < 0)
+		errno = ENOENT;
 	return found;
 }
 
@@ -159,7 +161,11 @@ int cgroup_create(struct cgroup *cg, char *err, size_t errlen)
 	memset(cg, 0, sizeof(*cg));
 	cg->dirfd = cg->eventsfd = -1;
 	if (cgroup2_mount(mnt, sizeof(mnt)) < 0) {
-		snprintf(err, errlen, "no cgroup v2 hierarchy is mounted (looked in /proc/self/mountinfo)");
+		/* Under a small fd limit (EMFILE) the hierarchy may well be there. */
+		if (errno != ENOENT)
+			snprintf(err, errlen, "cannot read /proc/self/mountinfo: %s", strerror(errno));
+		else
+			snprintf(err, errlen, "no cgroup v2 hierarchy is mounted (looked in /proc/self/mountinfo)");
 		return -1;
 	}
 	if (own_cgroup(own, sizeof(own)) < 0) {

@@ -356,8 +356,17 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 
 		/* COMMAND is the intermediate's unreaped child until we release it: its pid is
 		 * still its own, so the pidfd cannot name another process. */
-		if (!res->stage && r.pid > 0)
+		if (!res->stage && r.pid > 0) {
 			cmdfd = ar_pidfd_open(r.pid);
+			/* No pidfd (refused by seccomp): COMMAND must not run on while we report
+			 * that it could not start. For the same reason its pid is still its. */
+			if (cmdfd < 0) {
+				int e = errno;
+
+				kill(r.pid, SIGKILL);
+				errno = e;
+			}
+		}
 		close(hold[1]);
 		pidfd_wait_status(pidfd, true);
 		close(pidfd);
