@@ -28,6 +28,7 @@
 #include <err.h>
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,6 +236,30 @@ static bool pidns_allowed(void)
 	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
+/* The leaf this process created: removed on every way out of it, err() and spawn_die()
+ * included (atexit), not only at the end of main(). A fork of ours that calls exit() must
+ * not remove it, hence the pid. The watcher removes it when autokill is killed. */
+static struct cgroup *made_cg;
+static pid_t made_by;
+
+static void remove_made_cgroup(void)
+{
+	if (made_cg && made_cg->dirfd >= 0 && getpid() == made_by)
+		cgroup_remove(made_cg);
+}
+
+static int make_cgroup(struct cgroup *cg, char *why, size_t len)
+{
+	if (cgroup_create(cg, why, len) < 0)
+		return -1;
+	if (!made_cg) {
+		made_by = getpid();
+		atexit(remove_made_cgroup);
+	}
+	made_cg = cg;
+	return 0;
+}
+
 /* The strongest containment the system allows: a PID namespace (the kernel kills it
  * whole), else a cgroup v2 leaf, else the subreaper. */
 static int contain_auto(struct cgroup *cg)
@@ -243,7 +268,7 @@ static int contain_auto(struct cgroup *cg)
 
 	if (pidns_allowed())
 		return CONTAIN_PIDNS;
-	if (cgroup_create(cg, why, sizeof(why)) == 0)
+	if (make_cgroup(cg, why, sizeof(why)) == 0)
 		return CONTAIN_CGROUP;
 	return CONTAIN_SUBREAPER;
 }
@@ -267,7 +292,7 @@ static void contain_setup(struct opts *o, struct supervisor *sv, struct spawn_re
 		*nsfd = pidns_prepare(req);
 		break;
 	case CONTAIN_CGROUP:
-		if (cg->dirfd <= 0 && cgroup_create(cg, why, sizeof(why)) < 0)
+		if (cg->dirfd < 0 && make_cgroup(cg, why, sizeof(why)) < 0)
 			errx(EXIT_TOOL_FAILURE, "--contain=cgroup: %s", why);
 		req->cgroup_fd = cg->dirfd;
 		break;
@@ -319,13 +344,18 @@ int main(int argc, char **argv)
 	bool kernel;
 	int status;
 
+	/* A caller's ignored SIGCHLD (inherited across exec) would have the kernel reap our
+	 * children before we wait for them: the keeper, the pidns probe, the leash watcher.
+	 * COMMAND gets its own dispositions in spawn.c. */
+	signal(SIGCHLD, SIG_DFL);
+
 	if (o.c.features) {
 		struct features f;
 
 		probe_features(&f);
 		print_features(&f, f.autokill ? "kernel" : "userspace");
 		o.contain = contain_auto(&cg);
-		if (cg.dirfd > 0)
+		if (cg.dirfd >= 0)
 			cgroup_remove(&cg);
 		printf("contain=%s\n", contain_name(o.contain));
 		return 0;
@@ -383,7 +413,7 @@ int main(int argc, char **argv)
 			   !kernel);
 	if (leash.watcher_pidfd >= 0)
 		leash_release(&leash);
-	if (cg.dirfd > 0)
+	if (cg.dirfd >= 0)
 		cgroup_remove(&cg);
 	if (status < 0)
 		err(EXIT_TOOL_FAILURE, "cannot read the status of '%s'", o.c.cmd[0]);

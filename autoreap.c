@@ -264,6 +264,11 @@ int main(int argc, char **argv)
 	bool kernel;
 	int status, nsfd = -1;
 
+	/* A caller's ignored SIGCHLD (inherited across exec) would have the kernel reap our
+	 * children before we wait for them (COMMAND, the orphans a subreaper adopts).
+	 * COMMAND gets its own dispositions in spawn.c. */
+	signal(SIGCHLD, SIG_DFL);
+
 	if (o.c.features) {
 		struct features f;
 

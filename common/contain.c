@@ -20,6 +20,9 @@
 #include "pidfd.h"
 #include "util.h"
 
+/* How long a walk may sweep to freeze the tree before it signals what it found. */
+#define TREE_WALK_NS (NS_PER_SEC / 2)
+
 static const char *const names[] = {"pgrp", "subreaper", "pidns", "cgroup", "auto"};
 
 const char *contain_name(int contain)
@@ -52,57 +55,320 @@ int children_of(pid_t pid, pid_t *out, int max)
 	return n;
 }
 
-/* Signals PID (known to be a child of PARENT) and, depth first, its descendants. */
-static void signal_below(pid_t parent, pid_t pid, int sig, int depth)
-{
-	pid_t kids[256];
-	int fd = pidfd_open_child(parent, pid), n;
+/* A growable list of (pid, parent) pairs: the walk's stack and its visiting order. */
+struct node {
+	pid_t pid, ppid;
+};
 
-	if (fd < 0)
+struct nodes {
+	struct node *v;
+	size_t n, cap;
+};
+
+static int nodes_push(struct nodes *l, pid_t pid, pid_t ppid)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		struct node *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = (struct node){pid, ppid};
+	return 0;
+}
+
+/* A set of pids (open addressing; 0 is never a pid we store). */
+struct pidset {
+	pid_t *v;
+	size_t n, cap;
+};
+
+static size_t slot(const struct pidset *s, pid_t pid)
+{
+	size_t i = ((size_t)pid * 2654435761u) & (s->cap - 1);
+
+	while (s->v[i] && s->v[i] != pid)
+		i = (i + 1) & (s->cap - 1);
+	return i;
+}
+
+static bool pidset_has(const struct pidset *s, pid_t pid)
+{
+	return s->cap && s->v[slot(s, pid)] == pid;
+}
+
+/* Adds PID; true if it was not there yet (also when out of memory: better signalled twice
+ * than never). */
+static bool pidset_add(struct pidset *s, pid_t pid)
+{
+	if (2 * (s->n + 1) > s->cap) {
+		struct pidset bigger = {calloc(s->cap ? 2 * s->cap : 256, sizeof(pid_t)), 0,
+					s->cap ? 2 * s->cap : 256};
+
+		if (!bigger.v)
+			return true;
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->v[i])
+				bigger.v[slot(&bigger, s->v[i])] = s->v[i], bigger.n++;
+		free(s->v);
+		*s = bigger;
+	}
+	size_t i = slot(s, pid);
+
+	if (s->v[i] == pid)
+		return false;
+	s->v[i] = pid;
+	s->n++;
+	return true;
+}
+
+/* Appends the children of every thread of PID (a thread's fork is its child alone, and
+ * /proc/PID/task/PID/children lists the main thread's only). */
+static void push_children(pid_t pid, struct nodes *out)
+{
+	char path[96];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
 		return;
-	pidfd_kill(fd, sig);
-	if (sig != SIGKILL && sig != SIGSTOP)
-		pidfd_kill(fd, SIGCONT);
-	n = depth < 64 ? children_of(pid, kids, 256) : 0;
-	for (int i = 0; i < n; i++)
-		signal_below(pid, kids[i], sig, depth + 1);
-	close(fd);
+	while ((e = readdir(d))) {
+		FILE *f;
+		long v;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/children", (int)pid, e->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fscanf(f, "%ld", &v) == 1)
+			if (nodes_push(out, (pid_t)v, pid) < 0)
+				break;
+		fclose(f);
+	}
+	closedir(d);
+}
+
+/* The state letter of /proc/PID/stat, for the pidfd's process: '?' when it cannot be
+ * read, and 'Z' once the pidfd says it has exited (whatever PID names by then). */
+static char state_of(int pidfd, pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (pidfd_exited(pidfd))
+		return 'Z';
+	if (n <= 0)
+		return '?';
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] ? p[2] : '?';
+}
+
+/* One sweep over our descendants but EXCLUDE (and its own), parents before their children.
+ * Each is reached through a pidfd proven to name a child of the process it was found under
+ * (pidfd_open_child), and its children are only trusted if it was still alive after they
+ * were read (a pid is not reused before its process is reaped). VISIT gets each one and
+ * may signal it before its children are read. ORDER, if not NULL, receives the visiting
+ * order. */
+static void sweep(pid_t exclude, void (*visit)(int pidfd, pid_t pid, void *arg), void *arg,
+		  struct nodes *order)
+{
+	struct nodes stack = {0}, kids = {0};
+	pid_t self = getpid();
+
+	push_children(self, &stack);
+	while (stack.n) {
+		struct node nd = stack.v[--stack.n];
+		int fd;
+
+		if (nd.ppid == self && nd.pid == exclude)
+			continue;
+		fd = pidfd_open_child(nd.ppid, nd.pid);
+		if (fd < 0)
+			continue;
+		if (visit)
+			visit(fd, nd.pid, arg);
+		if (order)
+			nodes_push(order, nd.pid, nd.ppid);
+		kids.n = 0;
+		push_children(nd.pid, &kids);
+		/* Dead since: its children went to a subreaper, where a later sweep finds them. */
+		if (!pidfd_exited(fd))
+			for (size_t i = 0; i < kids.n; i++)
+				nodes_push(&stack, kids.v[i].pid, kids.v[i].ppid);
+		close(fd);
+	}
+	free(stack.v);
+	free(kids.v);
+}
+
+/* The first sweeps of a walk: each process not yet met gets SIG (STOP to freeze it, or
+ * KILL), and the sweeps go on until the tree has settled: every process found stopped (or
+ * dead, for KILL). A stopped process cannot fork, exit or reap, so its children stay where
+ * they are; a process that dies (or is killed) re-parents its children to a subreaper (us,
+ * or one in the tree), where the next sweep finds them. */
+struct settle {
+	int sig;
+	struct pidset met;	/* every process found */
+	struct pidset in_d, was_d; /* in uninterruptible sleep this sweep, and the last one */
+	bool fresh;		/* this sweep met a process for the first time */
+	bool unsettled;		/* ... or found one still running */
+};
+
+static void settle_one(int pidfd, pid_t pid, void *arg)
+{
+	struct settle *st = arg;
+	char state;
+
+	if (pidset_add(&st->met, pid)) {
+		st->fresh = true;
+		pidfd_kill(pidfd, st->sig);
+	}
+	state = state_of(pidfd, pid);
+	if (state == 'D')
+		pidset_add(&st->in_d, pid);
+	/* Stopped, traced, or gone. Uninterruptible sleep twice in a row counts too: a vfork
+	 * parent waits there until its (stopped) child execs, and cannot fork meanwhile; on
+	 * its way out it stops first. */
+	if (st->sig == SIGKILL ? state != 'Z' && state != 'X' && state != 'x' :
+				 !strchr("TtZXx", state) && !(state == 'D' && pidset_has(&st->was_d, pid)))
+		st->unsettled = true;
+}
+
+/* Sweeps until two sweeps in a row met no new process and found every one settled, or
+ * until DEADLINE. */
+static void settle(struct settle *st, pid_t exclude, int64_t deadline)
+{
+	int clean = 0;
+
+	while (clean < 2 && now_ns() < deadline) {
+		st->fresh = st->unsettled = false;
+		sweep(exclude, settle_one, st, NULL);
+		free(st->was_d.v);
+		st->was_d = st->in_d;
+		st->in_d = (struct pidset){0};
+		clean = st->fresh || st->unsettled ? 0 : clean + 1;
+		/* Give a process a moment to act on its STOP (or KILL). */
+		if (st->unsettled)
+			poll(NULL, 0, 1);
+	}
+}
+
+/* Whether SIG ends a process that does not handle it; only those are worth freezing the
+ * tree for, the others (CONT, the job-control stops, WINCH...) go to what one sweep finds. */
+static bool terminates(int sig)
+{
+	switch (sig) {
+	case SIGCHLD:
+	case SIGCONT:
+	case SIGSTOP:
+	case SIGTSTP:
+	case SIGTTIN:
+	case SIGTTOU:
+	case SIGURG:
+	case SIGWINCH:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static void send_with_cont(int pidfd, pid_t pid, void *arg)
+{
+	int sig = *(int *)arg;
+
+	(void)pid;
+	pidfd_kill(pidfd, sig);
+	if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCONT)
+		pidfd_kill(pidfd, SIGCONT);
 }
 
 void tree_signal(int sig, pid_t exclude)
 {
-	pid_t kids[1024], self = getpid();
-	int n = children_of(self, kids, 1024);
+	struct settle st = {.sig = sig == SIGKILL ? SIGKILL : SIGSTOP};
+	int64_t deadline = now_ns() + TREE_WALK_NS;
+	struct pidset done = {0};
+	bool more = true;
 
-	for (int i = 0; i < n; i++)
-		if (kids[i] != exclude)
-			signal_below(self, kids[i], sig, 0);
+	if (!terminates(sig)) {
+		sweep(exclude, send_with_cont, &sig, NULL);
+		return;
+	}
+	settle(&st, exclude, deadline);
+	/* Frozen (or, for KILL and STOP, done). Each process now gets SIG and CONT after all
+	 * of its descendants: its death, if SIG ends it, re-parents only children that have
+	 * theirs already. Sweeps repeat (within the bound) only while they find a process we
+	 * stopped that has not been continued, which only a freeze cut short can leave. */
+	while (sig != SIGKILL && sig != SIGSTOP && more) {
+		struct nodes order = {0};
+
+		more = false;
+		sweep(exclude, NULL, NULL, &order);
+		for (size_t i = order.n; i-- > 0;) {
+			struct node nd = order.v[i];
+			int fd;
+
+			if (!pidset_add(&done, nd.pid))
+				continue;
+			more = more || pidset_has(&st.met, nd.pid);
+			/* Its parent comes later in this order: still stopped, so it cannot have
+			 * forked a new process under the same pid. */
+			fd = pidfd_open_child(nd.ppid, nd.pid);
+			if (fd < 0)
+				continue;
+			send_with_cont(fd, nd.pid, &sig);
+			close(fd);
+		}
+		free(order.v);
+		if (now_ns() >= deadline + TREE_WALK_NS)
+			break;
+	}
+	free(st.met.v);
+	free(st.was_d.v);
+	free(st.in_d.v);
+	free(done.v);
 }
 
 int tree_children(pid_t not1, pid_t not2)
 {
-	pid_t kids[1024];
-	int n = children_of(getpid(), kids, 1024), count = 0;
+	struct nodes kids = {0};
+	int count = 0;
 
-	for (int i = 0; i < n; i++)
-		if (kids[i] != not1 && kids[i] != not2)
+	push_children(getpid(), &kids);
+	for (size_t i = 0; i < kids.n; i++)
+		if (kids.v[i].pid != not1 && kids.v[i].pid != not2)
 			count++;
+	free(kids.v);
 	return count;
 }
 
 void tree_reap(pid_t not1, pid_t not2)
 {
-	pid_t kids[1024];
-	int n = children_of(getpid(), kids, 1024);
+	struct nodes kids = {0};
 
-	for (int i = 0; i < n; i++) {
+	push_children(getpid(), &kids);
+	for (size_t i = 0; i < kids.n; i++) {
 		siginfo_t si;
 
-		if (kids[i] == not1 || kids[i] == not2)
+		if (kids.v[i].pid == not1 || kids.v[i].pid == not2)
 			continue;
 		memset(&si, 0, sizeof(si));
-		waitid(P_PID, (id_t)kids[i], &si, WEXITED | WNOHANG);
+		waitid(P_PID, (id_t)kids.v[i].pid, &si, WEXITED | WNOHANG);
 	}
+	free(kids.v);
 }
 
 /* The cgroup v2 mount point, from /proc/self/mountinfo. */
@@ -186,9 +452,16 @@ int cgroup_create(struct cgroup *cg, char *err, size_t errlen)
 		return -1;
 	}
 	cg->dirfd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	cg->eventsfd = openat(cg->dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
-	if (cg->dirfd < 0 || fstat(cg->dirfd, &st) < 0) {
+	if (cg->dirfd >= 0)
+		cg->eventsfd = openat(cg->dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+	/* Without cgroup.events the leaf would look empty at once (EMFILE). */
+	if (cg->eventsfd < 0 || fstat(cg->dirfd, &st) < 0) {
 		snprintf(err, errlen, "cannot open %s: %s", cg->path, strerror(errno));
+		if (cg->eventsfd >= 0)
+			close(cg->eventsfd);
+		if (cg->dirfd >= 0)
+			close(cg->dirfd);
+		cg->dirfd = cg->eventsfd = -1;
 		rmdir(cg->path);
 		return -1;
 	}

@@ -191,3 +191,122 @@ kill_with_orphan_recorder() {
 	run "$AK" --features
 	assert_line --regexp "^contain=(pidns|cgroup|subreaper)$"
 }
+
+@test "SIGCHLD ignored by the caller: every mode of both tools works, and orphans still die" {
+	for mode in pgrp auto $(supported); do
+		run env --ignore-signal=CHLD "$AK" --contain=$mode sh -c 'exit 3'
+		[[ $status == 3 ]] || fail "autokill --contain=$mode: $status: $output"
+	done
+	for mode in pgrp subreaper pidns; do
+		run env --ignore-signal=CHLD "$AR" -w --contain=$mode sh -c 'exit 3'
+		[[ $status == 3 ]] || fail "autoreap -w --contain=$mode: $status: $output"
+	done
+	run env --ignore-signal=CHLD "$AR" -q true
+	assert_success
+	# The keeper still adopts and takes down what COMMAND leaves behind.
+	write_tree
+	for mode in $(supported); do
+		run timeout 60 "$H/subreaper" -r "$T/rep.$mode" env --ignore-signal=CHLD "$AK" --contain=$mode -g 0.1 "$T/tree"
+		assert_success
+		grep -qx "alive 0" "$T/rep.$mode" || fail "$mode left: $(cat "$T/rep.$mode")"
+	done
+}
+
+@test "SIGCHLD ignored, unprivileged: --contain=auto picks the same mode as without" {
+	chmod 777 "$T"
+	nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	run "${nobody[@]}" "$AK" -v --contain=auto sh -c 'exit 3'
+	assert_equal "$status" 3
+	want=$(grep -o 'containment: [a-z]*' <<<"$output")
+	run "${nobody[@]}" env --ignore-signal=CHLD "$AK" -v --contain=auto sh -c 'exit 3'
+	assert_equal "$status" 3
+	assert_equal "$(grep -o 'containment: [a-z]*' <<<"$output")" "$want"
+}
+
+# leaf_of OUTPUT: the cgroup path autokill -v reported.
+leaf_of() { sed -n 's/^autokill: cgroup: //p' <<<"$1"; }
+
+@test "cgroup: the leaf is removed when COMMAND cannot start, on a late usage error, on EMFILE" {
+	cgroup_writable
+	run -127 "$AK" -v --contain=cgroup "$T/missing"
+	leaf=$(leaf_of "$output")
+	[[ -n $leaf && ! -e $leaf ]] || fail "127 left $leaf"
+	touch "$T/noexec"
+	run -126 "$AK" -v --contain=cgroup "$T/noexec"
+	leaf=$(leaf_of "$output")
+	[[ -n $leaf && ! -e $leaf ]] || fail "126 left $leaf"
+	# Refused after the leaf exists (on Linux 7.1+ kernel mode works: then it is the normal end).
+	run "$AK" -v --mode=kernel --contain=cgroup true
+	[[ $status == 125 || $status == 0 ]] || fail "--mode=kernel: $status: $output"
+	leaf=$(leaf_of "$output")
+	[[ -n $leaf && ! -e $leaf ]] || fail "--mode=kernel ($status) left $leaf"
+	# Every fd limit, from too small to start at all to enough to run.
+	for n in $(seq 4 14); do
+		sh -c 'echo $$ >"$1"; ulimit -n "$2"; exec "$3" --contain=cgroup true' _ "$T/pid" "$n" "$AK" 3>&- 2>/dev/null || true
+		[[ ! -e ${leaf%/*}/autokill-$(cat "$T/pid") ]] || fail "ulimit -n $n left ${leaf%/*}/autokill-$(cat "$T/pid")"
+	done
+}
+
+# write_chain [IGNORE]: $T/chain N starts a chain of N processes, each in a new session
+# (setsid), each starting the next before it becomes a sleeper named chain-TAG; with
+# IGNORE, each ignores HUP and TERM. $T/cmd [stay] starts a 12-deep chain, waits until all
+# 12 run, then exits (or stays). Signalled from the top, each death re-parents the rest.
+write_chain() {
+	cat >"$T/chain" <<EOF
+#!/bin/bash
+${1:+trap '' HUP TERM}
+echo \$\$ >>"$T/chain.pids"
+if ((\$1 > 1)); then setsid "\$0" \$((\$1 - 1)) & fi
+exec -a chain-${T##*.} sleep 1000
+EOF
+	cat >"$T/cmd" <<EOF
+#!/bin/bash
+"$T/chain" 12 &
+until [[ -s $T/chain.pids && \$(wc -l <"$T/chain.pids") == 12 ]]; do sleep 0.01; done
+echo up
+[[ \${1:-} == stay ]] && exec sleep 1000
+date +%s%N >"$T/t0"
+exit 0
+EOF
+	chmod +x "$T/chain" "$T/cmd"
+}
+
+@test "subreaper: a 12-deep setsid chain ignoring HUP and TERM dies whole, within the ladder" {
+	write_chain ignore
+	run timeout 60 "$H/subreaper" -t 20 -r "$T/rep" bash -c "x=\$($AK --contain=subreaper -g 0.1 $T/cmd); echo \$x"
+	# From COMMAND's exit, when the ladder starts.
+	t=$((($(date +%s%N) - $(cat "$T/t0")) / 1000000))
+	assert_success
+	assert_output up
+	grep -qx "alive 0" "$T/rep" || fail "left: $(cat "$T/rep")"
+	# The ladder takes 0.2 s; 5 s is for a loaded machine, not for waiting out a survivor.
+	((t < 5000)) || fail "took ${t} ms"
+}
+
+@test "subreaper: after SIGKILL of autokill, the keeper takes a 12-deep setsid chain down" {
+	write_chain ignore
+	"$H/subreaper" -w -t 20 -r "$T/rep" "$AK" --contain=subreaper -g 0.1 "$T/cmd" stay >"$T/out" 3>&- &
+	BG_PIDS=$!
+	wait_for "grep -q up $T/out"
+	t0=$(date +%s%N)
+	kill -KILL "$(child_of "$BG_PIDS")"
+	wait "$BG_PIDS" && st=0 || st=$?
+	t=$((($(date +%s%N) - t0) / 1000000))
+	assert_equal "$st" $((128 + 9))
+	grep -qx "alive 0" "$T/rep" || fail "left: $(cat "$T/rep")"
+	((t < 5000)) || fail "took ${t} ms"
+}
+
+@test "autoreap --wait --contain=subreaper: a relayed TERM reaches a whole 12-deep setsid chain" {
+	write_chain
+	"$H/subreaper" -t 20 -r "$T/rep" "$AR" -w --contain=subreaper "$T/cmd" >"$T/out" 3>&- &
+	BG_PIDS=$!
+	wait_for "grep -q up $T/out"
+	ar=$(child_of "$BG_PIDS")
+	# COMMAND is gone; autoreap waits for the chain, now its adopted orphans.
+	wait_for "[[ \$(wc -w </proc/$ar/task/$ar/children) == 1 ]]"
+	kill -TERM "$ar"
+	wait "$BG_PIDS" && st=0 || st=$?
+	assert_equal "$st" 0
+	grep -qx "alive 0" "$T/rep" || fail "left: $(cat "$T/rep")"
+}

@@ -30,8 +30,9 @@ void kill_children(void)
 				close(fd);
 			}
 		}
-		while (waitpid(-1, NULL, 0) > 0)
-			;
+		/* One at a time: a blocking wait for all would also wait for the orphans that
+		 * the deaths re-parent to us, which nobody has killed yet. */
+		waitpid(-1, NULL, 0);
 	}
 }
 
