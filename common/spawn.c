@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <stdnoreturn.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -126,7 +127,10 @@ static pid_t clone_child(const struct spawn_req *req, struct spawn_res *res, int
 	uint64_t ns = (req->pidns ? CLONE_NEWPID : 0) | (req->userns ? CLONE_NEWUSER : 0);
 	struct ar_clone_args args = {
 		.flags = CLONE_PIDFD | req->kflags | ns |
-			 (req->cgroup_fd > 0 ? CLONE_INTO_CGROUP : 0),
+			 (req->cgroup_fd > 0 ? CLONE_INTO_CGROUP : 0) |
+			 /* Resumed after COMMAND's execve or exit (see spawn_vm); not when the
+			  * child waits for us (a namespace's init, the orphan's intermediate). */
+			 (req->orphan || req->pidns ? 0 : CLONE_VFORK),
 		.pidfd = (uint64_t)(uintptr_t)pidfd,
 		.exit_signal = (req->kflags & CLONE_AUTOREAP) ? 0 : SIGCHLD,
 		.cgroup = req->cgroup_fd > 0 ? (uint64_t)req->cgroup_fd : 0,
@@ -254,6 +258,95 @@ static noreturn void ns_init(const struct spawn_req *req, int up, int sync)
 	}
 }
 
+/* The fast path, as glibc's posix_spawn takes it: the child shares our memory (CLONE_VM)
+ * on a stack of its own, and we are suspended until it has called execve or exited
+ * (CLONE_VFORK). No page tables are copied and none of our pages becomes copy-on-write,
+ * and when clone returns the report pipe already holds the outcome: no wake-up to wait
+ * for. child_exec is fit for it: async-signal-safe calls only, no handlers of ours to run
+ * in the child, and the parent it writes errno for is suspended. */
+struct vm_child {
+	const struct spawn_req *req;
+	int report;	/* the report pipe's write end */
+	int report_r;	/* orphan: its read end, to see whether COMMAND's execve failed */
+	pid_t parent;
+	char *stack2;	/* orphan: the top of COMMAND's stack */
+	pid_t pid;	/* orphan: COMMAND's pid and pidfd, for the tool */
+	int pidfd;
+	int clone_err;	/* orphan: why COMMAND's clone failed */
+};
+
+static int vm_exec(void *arg)
+{
+	const struct vm_child *c = arg;
+
+	child_exec(c->req, c->report, c->parent);
+}
+
+/* Orphan mode, in the intermediate, which shares the tool's fd table (CLONE_FILES): starts
+ * COMMAND the same way, so COMMAND's pidfd lands in the tool's table while COMMAND is still
+ * our child (no pid to reuse), reaps COMMAND if its execve failed (no zombie left for a
+ * reaper that may never reap), and exits, which hands COMMAND to the nearest reaper. */
+static int vm_orphan(void *arg)
+{
+	struct vm_child *c = arg;
+	struct spawn_req inner = *c->req;
+	struct vm_child cc = {&inner, c->report, -1, getpid(), NULL, 0, -1, 0};
+	struct pollfd failed = {c->report_r, POLLIN, 0};
+
+	inner.orphan = false;
+	inner.pdeathsig = 0;
+	c->pid = clone(vm_exec, c->stack2, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &cc,
+		       &c->pidfd);
+	if (c->pid < 0) {
+		c->clone_err = errno;
+		_exit(0);
+	}
+	/* Suspended until COMMAND's execve or exit: a report is there now or never. */
+	if (poll(&failed, 1, 0) > 0)
+		waitpid(c->pid, NULL, 0);
+	_exit(0);
+}
+
+/* Returns the child's pid (0: the kernel or a seccomp profile refused this clone; fall
+ * back), with *PIDFD, or -1 with errno. */
+static pid_t spawn_vm(const struct spawn_req *req, int p[2], int *pidfd)
+{
+	size_t argc = 0, size;
+	char *stack;
+	struct vm_child c = {req, p[1], p[0], getpid(), NULL, 0, -1, 0};
+	pid_t pid;
+	int e;
+
+	while (req->argv[argc])
+		argc++;
+	/* execvp's path buffer, and for a script without #! the new argument vector. */
+	size = (32768 + (argc + 2) * sizeof(char *) + 4095) & ~(size_t)4095;
+	stack = mmap(NULL, req->orphan ? 2 * size : size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		return -1;
+	c.stack2 = stack + 2 * size;
+	if (req->orphan)
+		pid = clone(vm_orphan, stack + size, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD,
+			    &c);
+	else
+		pid = clone(vm_exec, stack + size, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &c,
+			    pidfd);
+	e = errno;
+	munmap(stack, req->orphan ? 2 * size : size);
+	if (pid > 0 && req->orphan) {
+		/* Once it is reaped, COMMAND has been reparented. */
+		waitpid(pid, NULL, 0);
+		e = c.clone_err;
+		pid = c.pid;
+		*pidfd = c.pidfd;
+	}
+	if (pid < 0 && (e == ENOSYS || e == EPERM || e == EINVAL))
+		return 0;
+	errno = e;
+	return pid;
+}
+
 /* Maps our uid and gid to themselves in the child's new user namespace, so that COMMAND
  * sees its real ids. */
 static int write_id_maps(pid_t pid)
@@ -292,6 +385,9 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	struct report r = {ST_OK, 0, 0};
 	pid_t parent = getpid();
 	int p[2], hold[2] = {-1, -1}, sync[2] = {-1, -1}, pidfd = -1;
+	/* What clone3 alone can do (kernel flags, a cgroup) and what needs a long-lived
+	 * child (a namespace's init) takes the fork-like path. */
+	bool vm = !req->kflags && req->cgroup_fd <= 0 && !req->pidns;
 	pid_t pid;
 
 	memset(res, 0, sizeof(*res));
@@ -299,13 +395,28 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	/* An ignored SIGCHLD inherited from our caller would have the kernel reap our children
 	 * behind our back, and their status would be lost. */
 	signal(SIGCHLD, SIG_DFL);
-	if (pipe2(p, O_CLOEXEC) < 0 || (req->orphan && pipe2(hold, O_CLOEXEC) < 0) ||
-	    (req->userns && pipe2(sync, O_CLOEXEC) < 0)) {
+	if (pipe2(p, O_CLOEXEC) < 0) {
 		res->stage = "pipe2";
 		res->err = errno;
 		return -1;
 	}
-	pid = clone_child(req, res, &pidfd);
+	res->method = "clone";
+	pid = vm ? spawn_vm(req, p, &pidfd) : 0;
+	vm = pid != 0;
+	if (!vm && ((req->orphan && pipe2(hold, O_CLOEXEC) < 0) ||
+		    (req->userns && pipe2(sync, O_CLOEXEC) < 0))) {
+		res->stage = "pipe2";
+		res->err = errno;
+		close(p[0]);
+		close(p[1]);
+		if (hold[0] >= 0) {
+			close(hold[0]);
+			close(hold[1]);
+		}
+		return -1;
+	}
+	if (!vm)
+		pid = clone_child(req, res, &pidfd);
 	if (pid == 0) {
 		close(p[0]);
 		if (req->orphan) {
@@ -351,7 +462,11 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 		res->err = r.err;
 	}
 	close(p[0]);
-	if (req->orphan) {
+	if (req->orphan && vm && res->stage && res->pidfd >= 0) {
+		/* COMMAND's execve failed and the intermediate reaped it. */
+		close(res->pidfd);
+		res->pidfd = -1;
+	} else if (req->orphan && !vm) {
 		int cmdfd = -1;
 
 		/* COMMAND is the intermediate's unreaped child until we release it: its pid is

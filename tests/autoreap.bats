@@ -62,6 +62,12 @@ load common
 	grep -qx "zombies 1" "$T/rep"
 }
 
+@test "userspace fire-and-forget of a missing COMMAND: 127 and no zombie, even under a non-reaping reaper" {
+	run "$H/subreaper" -n -r "$T/rep" "$AR" --mode=userspace -q no-such-command-here
+	assert_equal "$status" 127
+	grep -qx "zombies 0" "$T/rep"
+}
+
 @test "-q silences the non-reaping warning" {
 	run "$H/subreaper" -n "$AR" -q --mode=userspace true
 	refute_output --partial warning

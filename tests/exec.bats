@@ -63,3 +63,15 @@ codes() {
 	run "$H/subreaper" -w "$AR" sh -c 'exit 7'
 	assert_success
 }
+
+@test "a script without #! runs through sh, with a long argument list (the child's own stack)" {
+	printf 'echo "$# ${5000}"\n' >"$T/script"
+	chmod 755 "$T/script"
+	for tool in "$AR -w" "$AK"; do
+		run $tool "$T/script" $(seq 5000)
+		assert_success
+		assert_output "5000 5000"
+	done
+	run "$H/subreaper" -w "$AR" -q "$T/script" $(seq 5000)
+	assert_success
+}
