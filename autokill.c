@@ -18,9 +18,14 @@
  * pidfd at fd N (the leash: in userspace mode the lifeline at N+1); with --send-pidfd=FD
  * it sends them over a unix socket and exits. Whoever holds them holds COMMAND's life.
  *
+ * Run under the name `timeout` (a link), it takes GNU timeout's command line instead,
+ * `timeout [OPTION] DURATION COMMAND [ARG]...`, with its meaning: SIG (default TERM) at the
+ * timeout, KILL only with -k; the leash still holds.
+ *
  * Exit status: COMMAND's own; 124 --timeout fired; 137 the ladder sent KILL; 125 autokill's
  * own failure or a usage error; 126 COMMAND cannot be executed; 127 COMMAND not found; when
- * COMMAND died of a signal nobody in autokill sent, autokill dies of the same signal.
+ * COMMAND died of a signal nobody in autokill sent, autokill dies of the same signal. With
+ * --preserve-status, a timeout gives COMMAND's status (128+N for signal N) instead of 124.
  */
 #include "config.h"
 
@@ -32,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,6 +49,7 @@
 #include "common/handoff.h"
 #include "common/keeper.h"
 #include "common/leash.h"
+#include "common/parent.h"
 #include "common/pidfd.h"
 #include "common/spawn.h"
 #include "common/status.h"
@@ -56,9 +63,16 @@ struct opts {
 	struct handoff h;
 	int contain;
 	bool wait_all;
+	int signal;	    /* -s, or -1 */
+	int64_t kill_after; /* -k, or -1 */
+	bool ladder_set, grace_set;
+	bool preserve_status;
+	bool foreground;
+	bool as_timeout;    /* run as `timeout`: GNU timeout's command line */
+	bool duration_set;
 };
 
-enum { OPT_NO_NNP = 0x200, OPT_CONTAIN, OPT_WAIT_ALL };
+enum { OPT_NO_NNP = 0x200, OPT_CONTAIN, OPT_WAIT_ALL, OPT_PRESERVE, OPT_FOREGROUND };
 
 static const struct argp_option options[] = {
 	{"timeout", 't', "DURATION", 0,
@@ -68,6 +82,16 @@ static const struct argp_option options[] = {
 	 "the signals of the escalation ladder, in order; the last must be KILL "
 	 "(default HUP,TERM,KILL)", 0},
 	{"grace", 'g', "DURATION", 0, "time between two steps of the ladder (default 2s)", 0},
+	{"signal", 's', "SIG", 0,
+	 "timeout(1)'s way: at the timeout send SIG (0: nothing) instead of the ladder; KILL "
+	 "follows only with -k", 0},
+	{"kill-after", 'k', "DURATION", 0,
+	 "send KILL this long after -s's SIG (default TERM); 0: never", 0},
+	{"preserve-status", OPT_PRESERVE, NULL, 0,
+	 "when --timeout fired, exit with COMMAND's status (128+N for signal N), not 124", 0},
+	{"foreground", OPT_FOREGROUND, NULL, 0,
+	 "COMMAND stays in autokill's process group: it may read the terminal and gets its "
+	 "signals; only COMMAND itself is signalled, not its children", 0},
 	{"no-nnp", OPT_NO_NNP, NULL, 0,
 	 "never set no_new_privs; the kernel leash then needs CAP_SYS_ADMIN", 0},
 	{"contain", OPT_CONTAIN, "MODE", 0,
@@ -97,15 +121,54 @@ static void parse_ladder_arg(struct argp_state *state, struct ladder *l, char *a
 		argp_error(state, "ladder '%s' must end with KILL", arg);
 }
 
+/* -s: a signal as parse_signal reads it, or 0 (EXIT), timeout's "send nothing". */
+static int parse_timeout_signal(const char *s, int *sig)
+{
+	const char *name = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
+
+	if (strcmp(s, "0") == 0 || strcasecmp(name, "EXIT") == 0) {
+		*sig = 0;
+		return 0;
+	}
+	return parse_signal(s, sig);
+}
+
+/* The operands of `timeout [OPTION] DURATION COMMAND [ARG]...`. */
+static error_t timeout_operand(int key, char *arg, struct argp_state *state, struct opts *o)
+{
+	if (key == ARGP_KEY_END) {
+		if (!o->duration_set)
+			argp_error(state, "missing DURATION");
+		if (!o->c.cmd)
+			argp_error(state, "missing COMMAND");
+		return 0;
+	}
+	if (parse_duration(arg, &o->timeout_ns) < 0)
+		argp_error(state, "invalid duration '%s'", arg);
+	o->duration_set = true;
+	/* Options must precede operands: everything after DURATION is COMMAND's, so that
+	 * `timeout 10 -v cmd` runs "-v", as GNU's getopt with "+" does. */
+	if (state->next < state->argc) {
+		o->c.cmd = &state->argv[state->next];
+		state->next = state->argc;
+	}
+	return 0;
+}
+
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct opts *o = state->input;
 
 	switch (key) {
 	case ARGP_KEY_INIT:
+		if (o->as_timeout)
+			return 0;
 		state->child_inputs[0] = &o->c;
 		state->child_inputs[1] = &o->h;
 		return 0;
+	case ARGP_KEY_ARG:
+	case ARGP_KEY_END:
+		return o->as_timeout ? timeout_operand(key, arg, state, o) : ARGP_ERR_UNKNOWN;
 	case 't':
 		if (parse_duration(arg, &o->timeout_ns) < 0)
 			argp_error(state, "invalid duration '%s'", arg);
@@ -113,9 +176,28 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'g':
 		if (parse_duration(arg, &o->ladder.grace_ns) < 0)
 			argp_error(state, "invalid duration '%s'", arg);
+		o->grace_set = true;
 		return 0;
 	case 'L':
 		parse_ladder_arg(state, &o->ladder, arg);
+		o->ladder_set = true;
+		return 0;
+	case 's':
+		if (parse_timeout_signal(arg, &o->signal) < 0)
+			argp_error(state, "invalid signal '%s'", arg);
+		return 0;
+	case 'k':
+		if (parse_duration(arg, &o->kill_after) < 0)
+			argp_error(state, "invalid duration '%s'", arg);
+		return 0;
+	case 'v':
+		o->c.verbose++;
+		return 0;
+	case OPT_PRESERVE:
+		o->preserve_status = true;
+		return 0;
+	case OPT_FOREGROUND:
+		o->foreground = true;
 		return 0;
 	case OPT_NO_NNP:
 		o->c.nnp = 0;
@@ -138,10 +220,12 @@ static const char doc[] =
 	"Run COMMAND on a leash: it dies when autokill dies, even by SIGKILL.\v"
 	"The escalation ladder sends each signal to COMMAND's process group, followed by CONT, "
 	"waits the grace, and ends as soon as COMMAND is gone. TERM, HUP or INT received by "
-	"autokill are relayed and then continue the ladder; a second INT jumps to KILL; other "
-	"signals are relayed as they are.\n\n"
+	"autokill are relayed and then continue the ladder; a second INT jumps to KILL; ALRM "
+	"counts as the timeout firing; other signals are relayed as they are. -s and -k give "
+	"timeout(1)'s ladder instead: SIG, and KILL only with -k. Run as `timeout` (a link), "
+	"autokill takes timeout(1)'s command line.\n\n"
 	"Exit status:\n"
-	"  124  --timeout fired\n"
+	"  124  --timeout fired (or ALRM received), unless --preserve-status\n"
 	"  125  autokill itself failed, or a usage error\n"
 	"  126  COMMAND found but cannot be executed\n"
 	"  127  COMMAND not found\n"
@@ -151,24 +235,116 @@ static const char doc[] =
 static const struct argp argp = {options, parse_opt, "COMMAND [ARG]...", doc, cli_children,
 				 NULL, NULL};
 
-const char *argp_program_version = PACKAGE_STRING;
+/* GNU timeout's options, and only those, for autokill run as `timeout`. */
+static const struct argp_option timeout_options[] = {
+	{"preserve-status", OPT_PRESERVE, NULL, 0,
+	 "exit with the same status as COMMAND, even when the command times out", 0},
+	{"foreground", OPT_FOREGROUND, NULL, 0,
+	 "when not running timeout directly from a shell prompt, allow COMMAND to read from the "
+	 "TTY and get TTY signals; in this mode, children of COMMAND will not be timed out", 0},
+	{"kill-after", 'k', "DURATION", 0,
+	 "also send a KILL signal if COMMAND is still running this long after the initial "
+	 "signal was sent", 0},
+	{"signal", 's', "SIGNAL", 0,
+	 "specify the signal to be sent on timeout; SIGNAL may be a name like 'HUP' or a number",
+	 0},
+	{"verbose", 'v', NULL, 0, "diagnose to stderr any signal sent upon timeout", 0},
+	{0},
+};
+
+static const char timeout_doc[] =
+	"Start COMMAND, and kill it if still running after DURATION.\v"
+	"DURATION is a floating point number with an optional suffix: 's' for seconds (the "
+	"default), 'm' for minutes, 'h' for hours or 'd' for days. A duration of 0 disables the "
+	"associated timeout.\n\n"
+	"Upon timeout, send the TERM signal to COMMAND, if no other SIGNAL specified. This is "
+	"autokill run as timeout: COMMAND is also on autokill's leash, so it dies when timeout "
+	"is killed, even by SIGKILL (see autokill(1)).\n\n"
+	"Exit status:\n"
+	"  124  if COMMAND times out, and --preserve-status is not specified\n"
+	"  125  if the timeout command itself fails\n"
+	"  126  if COMMAND is found but cannot be invoked\n"
+	"  127  if COMMAND cannot be found\n"
+	"  137  if COMMAND (or timeout itself) is sent the KILL (9) signal (128+9)\n"
+	"  -    the exit status of COMMAND otherwise";
+
+static const struct argp timeout_argp = {timeout_options, parse_opt, "DURATION COMMAND [ARG]...",
+					 timeout_doc, NULL, NULL, NULL};
+
+const char *argp_program_version = "autokill " PACKAGE_VERSION;
+
+/* -s and -k are timeout(1)'s ladder: SIG at the timeout, and KILL -k later if -k is given
+ * and not 0. They replace --ladder and --grace, so combining them is a usage error. */
+static void signal_ladder(struct opts *o)
+{
+	if (o->signal < 0 && o->kill_after < 0 && !o->as_timeout)
+		return;
+	if (o->ladder_set)
+		usage_error("-s and -k build the ladder; they cannot be combined with --ladder");
+	if (o->kill_after >= 0 && o->grace_set)
+		usage_error("-k is the time before KILL; it cannot be combined with --grace");
+	o->ladder.sig[0] = o->signal < 0 ? SIGTERM : o->signal;
+	o->ladder.n = 1;
+	if (o->kill_after > 0 && o->ladder.sig[0] != SIGKILL) {
+		o->ladder.sig[o->ladder.n++] = SIGKILL;
+		o->ladder.grace_ns = o->kill_after;
+	}
+}
+
+static bool named_timeout(const char *argv0)
+{
+	const char *base = strrchr(argv0, '/');
+
+	return strcmp(base ? base + 1 : argv0, "timeout") == 0;
+}
 
 static struct opts parse_args(int argc, char **argv)
 {
 	struct opts o = {
 		.c = {.nnp = -1, .prog = "autokill", .status_fd = -1},
 		.ladder = {{SIGHUP, SIGTERM, SIGKILL}, 3, 2 * NS_PER_SEC},
+		.signal = -1,
+		.kill_after = -1,
+		.h = {.pidfd_fd = -1, .send_fd = -1},
+		.as_timeout = argc > 0 && named_timeout(argv[0]),
 	};
 
-	cli_init("autokill", argv);
-	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
+	if (o.as_timeout) {
+		/* No no_new_privs behind timeout's back: a kernel leash only with CAP_SYS_ADMIN,
+		 * else the userspace one, so that `timeout 10 sudo ...` works as it does. */
+		o.c.nnp = 0;
+		o.c.prog = "timeout";
+		cli_init("timeout", argv);
+		argp_program_version = "timeout (autokill) " PACKAGE_VERSION;
+		argp_parse(&timeout_argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
+	} else {
+		cli_init("autokill", argv);
+		argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
+	}
+	signal_ladder(&o);
+	if (o.foreground && o.contain != CONTAIN_PGRP)
+		usage_error("--foreground leaves COMMAND in autokill's process group; it cannot be "
+			    "combined with --contain=%s", contain_name(o.contain));
 	handoff_finish(&o.h, o.c.cmd,
 		       o.timeout_ns ? "--timeout needs autokill to stay; it cannot be combined with a hand-off" :
 		       o.contain == CONTAIN_SUBREAPER || o.contain == CONTAIN_CGROUP ||
 				       o.contain == CONTAIN_AUTO ?
 				       "this --contain needs autokill to stay; with a hand-off use pgrp or pidns" :
 				       NULL);
+	if (o.c.die_with_parent && (o.h.pidfd_fd >= 0 || o.h.send_fd >= 0))
+		usage_error("--die-with-parent cannot be combined with a hand-off: the holder "
+			    "decides when COMMAND dies");
 	return o;
+}
+
+/* The first signal the leash sends: the ladder's first that sends something (`-s 0` sends
+ * nothing), else KILL, which the leash always ends with. */
+static int leash_first_signal(const struct ladder *l)
+{
+	for (int i = 0; i < l->n; i++)
+		if (l->sig[i] != 0)
+			return l->sig[i];
+	return SIGKILL;
 }
 
 /* Starts COMMAND with the kernel leash when the mode allows and the kernel has it, else
@@ -183,7 +359,7 @@ static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct sp
 		req->kflags = CLONE_AUTOREAP | CLONE_PIDFD_AUTOKILL | (nnp ? CLONE_NNP : 0);
 		req->nnp = nnp;
 		if (spawn_command(req, res) == 0) {
-			if (o->c.verbose)
+			if (o->c.verbose > 1)
 				warnx("mode=kernel: CLONE_PIDFD_AUTOKILL, no_new_privs %s",
 				      nnp ? (cap ? "applied (--nnp)" :
 						   "applied (no CAP_SYS_ADMIN)") :
@@ -197,14 +373,14 @@ static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct sp
 			     "kernel mode unavailable: clone3 with CLONE_PIDFD_AUTOKILL: %s "
 			     "(needs Linux 7.1 and clone3 allowed)",
 			     strerror(res->err));
-		if (o->c.verbose)
+		if (o->c.verbose > 1)
 			warnx("mode=userspace: clone3 with CLONE_PIDFD_AUTOKILL: %s",
 			      strerror(res->err));
 	} else if (o->c.mode == MODE_KERNEL) {
 		errx(EXIT_TOOL_FAILURE,
 		     "--no-nnp needs CAP_SYS_ADMIN for the kernel leash: without it, the kernel "
 		     "only lets COMMAND be leashed with no_new_privs");
-	} else if (o->c.verbose) {
+	} else if (o->c.verbose > 1) {
 		warnx("mode=userspace: %s", o->c.mode == MODE_USERSPACE ?
 						    "--mode=userspace" :
 						    "--no-nnp without CAP_SYS_ADMIN");
@@ -214,7 +390,7 @@ static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct sp
 	/* The floor under the watcher: if both autokill and the watcher die, COMMAND still
 	 * gets the first step of the ladder from the kernel. Not when handing off: autokill
 	 * leaves at once, and NEXT must not find a child it did not fork. */
-	req->pdeathsig = handing ? 0 : o->ladder.sig[0];
+	req->pdeathsig = handing ? 0 : leash_first_signal(&o->ladder);
 	req->orphan = o->h.pidfd_fd >= 0;
 	if (spawn_command(req, res) < 0)
 		spawn_die(o->c.cmd[0], res);
@@ -297,19 +473,23 @@ static void contain_setup(struct opts *o, struct supervisor *sv, struct spawn_re
 		req->cgroup_fd = cg->dirfd;
 		break;
 	}
-	if (o->c.verbose)
+	if (o->c.verbose > 1)
 		warnx("containment: %s%s", contain_name(o->contain),
 		      o->contain == CONTAIN_PIDNS && req->userns ? " (with a user namespace)" : "");
-	if (o->c.verbose && o->contain == CONTAIN_CGROUP)
+	if (o->c.verbose > 1 && o->contain == CONTAIN_CGROUP)
 		warnx("cgroup: %s", cg->path);
 }
 
-static int exit_code(const struct supervisor *sv, int status)
+static int exit_code(const struct opts *o, const struct supervisor *sv, int status)
 {
 	if (sv->sent_kill)
 		return EXIT_KILLED;
-	if (sv->timed_out)
+	if (sv->timed_out && !o->preserve_status)
 		return EXIT_TIMEDOUT;
+	/* --preserve-status reports a signal as 128+N, as timeout(1) does: dying of a signal
+	 * we sent ourselves would tell the caller we were killed. */
+	if (sv->timed_out)
+		return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	exit_like(status);
 }
 
@@ -333,7 +513,8 @@ int main(int argc, char **argv)
 {
 	struct opts o = parse_args(argc, argv);
 	struct supervisor sv = {.leash_fd = -1, .tty_fd = -1};
-	struct spawn_req req = {.pgrp = SPAWN_PGRP_NEW, .tty_fd = -1};
+	struct spawn_req req = {.pgrp = o.foreground ? SPAWN_PGRP_KEEP : SPAWN_PGRP_NEW,
+				.tty_fd = -1};
 	struct spawn_res res;
 	struct leash leash = {-1, 0, -1};
 	struct status_stream stream = {o.c.status_fd, false};
@@ -363,9 +544,13 @@ int main(int argc, char **argv)
 	if (pidfd_calls_work(&call) < 0)
 		err(EXIT_TOOL_FAILURE, "cannot signal and wait through pidfds: %s", call);
 	if (o.h.pidfd_fd < 0 && o.h.send_fd < 0) {
+		sv.die_with_parent = o.c.die_with_parent;
 		if (supervise_signals(&sv, &orig) < 0)
 			err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
-		sv.tty_fd = foreground_tty();
+		if (sv.die_with_parent)
+			parent_watch(&sv);
+		/* --foreground: COMMAND is in our group, which has the terminal if anyone does. */
+		sv.tty_fd = o.foreground ? -1 : foreground_tty();
 		req.mask = &orig;
 	}
 	req.argv = o.c.cmd;
@@ -374,7 +559,8 @@ int main(int argc, char **argv)
 	kernel = spawn_leashed(&o, &req, &res);
 	/* A keeper whose holder died does what the kernel's leash would: KILL at once. */
 	sv.leash_kill = kernel;
-	cli_verbose_started(&o.c, res.pid, res.method);
+	if (o.c.verbose > 1)
+		cli_verbose_started(&o.c, res.pid, res.method);
 	status_start(&stream, "autokill", res.pid, kernel, req.nnp, contain_name(o.contain),
 		     res.method, res.kflags);
 	sv.status = &stream;
@@ -387,11 +573,15 @@ int main(int argc, char **argv)
 	sv.reap = !kernel;
 	/* In a PID namespace, its init relays every signal to COMMAND's group; KILL kills the
 	 * init, and the kernel the rest. */
-	sv.group = o.contain != CONTAIN_PIDNS;
+	sv.group = o.contain != CONTAIN_PIDNS && !o.foreground;
+	sv.foreground = o.foreground;
 	sv.escalate = true;
 	sv.ladder = o.ladder;
 	sv.timeout_ns = o.timeout_ns;
 	sv.verbose = o.c.verbose;
+	sv.name = o.c.cmd[0];
+	sv.alrm_fires = true;
+	sv.timeout_compat = o.as_timeout;
 	if (o.h.pidfd_fd >= 0 || o.h.send_fd >= 0)
 		hand_off(&o, &sv, kernel);
 	/* The cgroup is killed whole on the holder's death by the watcher, kernel leash or not. */
@@ -399,7 +589,7 @@ int main(int argc, char **argv)
 		if (leash_start(&sv, &leash, false, kernel) < 0)
 			warn("cannot start the leash watcher; COMMAND keeps only its "
 			     "parent-death signal");
-		else if (o.c.verbose)
+		else if (o.c.verbose > 1)
 			warnx("leash watcher %d, ladder grace %.2fs", (int)leash.watcher_pid,
 			      ns_to_s(o.ladder.grace_ns));
 	}
@@ -417,5 +607,5 @@ int main(int argc, char **argv)
 		cgroup_remove(&cg);
 	if (status < 0)
 		err(EXIT_TOOL_FAILURE, "cannot read the status of '%s'", o.c.cmd[0]);
-	return exit_code(&sv, status);
+	return exit_code(&o, &sv, status);
 }

@@ -43,6 +43,7 @@
 #include "common/contain.h"
 #include "common/features.h"
 #include "common/handoff.h"
+#include "common/parent.h"
 #include "common/pidfd.h"
 #include "common/spawn.h"
 #include "common/status.h"
@@ -113,6 +114,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (o->contain != CONTAIN_PGRP && !o->wait)
 			argp_error(state, "--contain needs --wait: a tree is contained while "
+					  "autoreap waits");
+		if (o->c.die_with_parent && !o->wait)
+			argp_error(state, "--die-with-parent needs --wait: COMMAND is watched while "
 					  "autoreap waits");
 		return 0;
 	default:
@@ -299,8 +303,11 @@ int main(int argc, char **argv)
 	}
 	if (pidfd_calls_work(&call) < 0)
 		err(EXIT_TOOL_FAILURE, "cannot signal and wait through pidfds: %s", call);
+	sv.die_with_parent = o.c.die_with_parent;
 	if (supervise_signals(&sv, &orig) < 0)
 		err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
+	if (sv.die_with_parent)
+		parent_watch(&sv);
 	if (!o.setsid)
 		sv.tty_fd = foreground_tty();
 	req.tty_fd = sv.tty_fd;
@@ -325,8 +332,10 @@ int main(int argc, char **argv)
 	/* In a PID namespace, its init relays every signal to COMMAND's group. */
 	sv.group = o.contain != CONTAIN_PIDNS;
 	sv.contain = o.contain;
-	/* A reaper does not kill: the tree is waited for, each orphan reaped as it ends. */
+	/* A reaper does not kill: the tree is waited for, each orphan reaped as it ends. Only
+	 * --die-with-parent kills, the way bubblewrap's does: KILL, no ladder. */
 	sv.wait_all = true;
+	sv.ladder = (struct ladder){{SIGKILL}, 1, 0};
 	sv.verbose = o.c.verbose;
 	status = supervise(&sv);
 	supervise_restore_tty(&sv);

@@ -13,7 +13,7 @@
 #include "handoff.h"
 #include "util.h"
 
-enum { OPT_MODE = 0x100, OPT_FEATURES, OPT_NNP, OPT_STATUS_FD };
+enum { OPT_MODE = 0x100, OPT_FEATURES, OPT_NNP, OPT_STATUS_FD, OPT_DIE_WITH_PARENT };
 
 static const struct argp_option options[] = {
 	{"mode", OPT_MODE, "MODE", 0,
@@ -22,8 +22,11 @@ static const struct argp_option options[] = {
 	 "fallback", 20},
 	{"nnp", OPT_NNP, NULL, 0, "start COMMAND with no_new_privs (setuid bits and file "
 	 "capabilities are ignored at exec)", 20},
-	{"verbose", 'v', NULL, 0, "say on stderr which mode runs and why, and each signal sent",
-	 20},
+	{"die-with-parent", OPT_DIE_WITH_PARENT, NULL, 0,
+	 "when the process that started this tool dies, COMMAND goes too (autokill: the ladder; "
+	 "autoreap: KILL)", 20},
+	{"verbose", 'v', NULL, 0, "say on stderr each signal sent; autoreap, and autokill given "
+	 "-v twice, also which mode runs and why", 20},
 	{"status-fd", OPT_STATUS_FD, "N", 0,
 	 "write JSON lines to fd N: a start record, one per signal sent, and an end record", 20},
 	{"features", OPT_FEATURES, NULL, 0,
@@ -49,8 +52,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_NNP:
 		o->nnp = 1;
 		return 0;
+	case OPT_DIE_WITH_PARENT:
+		o->die_with_parent = true;
+		return 0;
 	case 'v':
-		o->verbose = true;
+		o->verbose++;
 		return 0;
 	case OPT_FEATURES:
 		o->features = true;

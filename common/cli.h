@@ -11,11 +11,12 @@ enum mode { MODE_AUTO, MODE_KERNEL, MODE_USERSPACE };
 
 struct common_opts {
 	int mode;	  /* enum mode */
-	bool verbose;
+	int verbose;	  /* -v given how many times */
 	bool features;
 	int nnp;	  /* -1: default, 0: --no-nnp, 1: --nnp */
 	char **cmd;	  /* COMMAND [ARG]..., NULL-terminated (points into argv) */
 	int status_fd;	  /* --status-fd, or -1 */
+	bool die_with_parent;
 	const char *prog; /* "autoreap" or "autokill" */
 };
 

@@ -17,6 +17,7 @@
 
 #include "compat.h"
 #include "keeper.h"
+#include "parent.h"
 #include "util.h"
 
 /* The keeper stopped (it follows COMMAND's job-control stops): stop too, so the shell sees
@@ -45,8 +46,10 @@ static noreturn void mirror_keeper(int kfd)
 	exit_like(si.si_status | (si.si_code == CLD_DUMPED ? 0x80 : 0));
 }
 
-static noreturn void hold(int kfd, int sfd, int lifeline)
+static noreturn void hold(int kfd, const struct supervisor *sv, int lifeline)
 {
+	int sfd = sv->sfd;
+
 	for (;;) {
 		struct pollfd pfd[2] = {{kfd, POLLIN, 0}, {sfd, POLLIN, 0}};
 		struct signalfd_siginfo si;
@@ -59,8 +62,17 @@ static noreturn void hold(int kfd, int sfd, int lifeline)
 		while (pfd[1].revents && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 			int sig = (int)si.ssi_signo;
 			unsigned char b = (unsigned char)sig;
+			enum parent_news news = sv->die_with_parent && lifeline >= 0 ?
+							parent_news(sv->ppid, &si) : PARENT_NO_NEWS;
 
-			if (sig == SIGCHLD)
+			if (news == PARENT_DIED) {
+				/* --die-with-parent: let go, as our death would; the keeper runs
+				 * the ladder and we mirror how it ends. */
+				close(lifeline);
+				lifeline = -1;
+			} else if (news == PARENT_THREAD) {
+				continue;
+			} else if (sig == SIGCHLD)
 				follow_keeper_stop(kfd);
 			else if (sig == SIGCONT)
 				/* For real: only a signal continues a stopped keeper. */
@@ -99,6 +111,8 @@ void keeper_split(struct supervisor *sv)
 		sv->leash_fd = life[0];
 		sv->job_pgrp = job;
 		sv->holder = holder;
+		/* The holder watches the parent; the keeper watches the holder. */
+		sv->die_with_parent = false;
 		return;
 	}
 	close(life[0]);
@@ -115,5 +129,5 @@ void keeper_split(struct supervisor *sv)
 	}
 	/* A keeper stopped for long must not block us: past 64 KiB of signals, drop. */
 	fcntl(life[1], F_SETFL, O_NONBLOCK);
-	hold(kfd, sv->sfd, life[1]);
+	hold(kfd, sv, life[1]);
 }

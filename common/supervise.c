@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "parent.h"
 #include "pidfd.h"
 #include "spawn.h"
 #include "supervise.h"
@@ -53,6 +54,9 @@ int supervise_signals(struct supervisor *sv, sigset_t *orig)
 	for (int s = SIGRTMIN; s <= SIGRTMAX; s++)
 		sigaddset(&sv->relay, s);
 	block = sv->relay;
+	/* Even when the caller ignores it: blocked, it is queued all the same. */
+	if (sv->die_with_parent)
+		sigaddset(&block, PARENT_DEATH_SIGNAL);
 	/* Job control and our own plumbing: read from the signalfd, never relayed as is. */
 	sigaddset(&block, SIGCHLD);
 	sigaddset(&block, SIGCONT);
@@ -131,20 +135,58 @@ static void signal_record(const struct supervisor *sv, int sig, bool relayed, in
 			    relayed ? "true" : "false", ns_to_s(t - sv->start_ns));
 }
 
+/* -v: one line per signal sent, in timeout(1)'s words; -vv adds the details. */
+static void say_sent(const struct supervisor *sv, int sig, bool relayed, int64_t t)
+{
+	/* timeout -s 0 names the null signal as the shell's trap does. */
+	const char *name = sig == 0 ? "EXIT" : signal_name(sig);
+
+	if (!sv->verbose)
+		return;
+	if (!sv->name)
+		warnx("sending signal %s to %d", name, (int)sv->pid);
+	else if (sv->verbose == 1)
+		warnx("sending signal %s to command '%s'", name, sv->name);
+	else
+		warnx("sending signal %s to command '%s' (pid %d, after %.2fs%s)", name, sv->name,
+		      (int)sv->pid, ns_to_s(t - sv->start_ns), relayed ? ", relayed" : "");
+}
+
+/* The ladder of the leash and of the leftovers' clean-up always ends in KILL, also when the
+ * timeout's own ladder stops short of it (timeout -s SIG without -k). */
+static void end_in_kill(struct ladder *l)
+{
+	if (l->n > 0 && l->sig[l->n - 1] == SIGKILL)
+		return;
+	if (l->n == LADDER_MAX)
+		l->n--;
+	l->sig[l->n++] = SIGKILL;
+}
+
+/* The first step that sends something: `-s 0 -k D` waits D before its KILL, which the
+ * leash has no reason to. */
+static int first_real_step(const struct ladder *l)
+{
+	int i;
+
+	for (i = 0; i < l->n - 1 && l->sig[i] == 0; i++)
+		;
+	return i;
+}
+
 static void run_step(struct supervisor *sv)
 {
 	int sig = sv->ladder.sig[sv->next_step];
 	int64_t t = now_ns();
 
 	supervise_signal(sv, sig);
-	/* A stopped COMMAND cannot act on a catchable signal until it is continued. */
-	if (sig != SIGKILL && sig != SIGSTOP)
+	/* A stopped COMMAND cannot act on a catchable signal until it is continued. Not in
+	 * the foreground: timeout(1) sends no SIGCONT there (it upsets debuggers). */
+	if (sig != SIGKILL && sig != SIGSTOP && !sv->foreground)
 		supervise_signal(sv, SIGCONT);
 	if (sig == SIGKILL)
 		sv->sent_kill = true;
-	if (sv->verbose)
-		warnx("sent %s to %d after %.2fs", signal_name(sig), (int)sv->pid,
-		      ns_to_s(t - sv->start_ns));
+	say_sent(sv, sig, false, t);
 	signal_record(sv, sig, false, t);
 	sv->next_step++;
 	if (sv->next_step >= sv->ladder.n)
@@ -194,14 +236,33 @@ static void follow_stop(struct supervisor *sv)
 	supervise_signal(sv, SIGCONT);
 }
 
+/* Whether a relayed SIG stands for a step of the ladder, the steps after it following: TERM,
+ * HUP and INT, the ladder's own first signal, and for timeout(1) QUIT too (each of those
+ * starts its -k countdown there). */
+static bool continues_ladder(const struct supervisor *sv, int sig)
+{
+	return sig == SIGTERM || sig == SIGHUP || sig == SIGINT || sig == sv->ladder.sig[0] ||
+	       (sv->timeout_compat && sig == SIGQUIT);
+}
+
 static void on_signal(struct supervisor *sv, int sig)
 {
 	int pos;
 
+	if (sig == SIGALRM && sv->alrm_fires && !ignored(sig)) {
+		/* timeout(1) counts a SIGALRM it receives as its own timer firing, so that
+		 * `timeout -s ALRM 30 timeout 25 cmd` cascades. */
+		sv->timed_out = true;
+		start_ladder(sv, 0, 0);
+		return;
+	}
 	switch (sig) {
 	case SIGCHLD:
 		if (sv->contain == CONTAIN_SUBREAPER)
 			tree_reap(sv->pid, sv->spare);
+		else if (getpid() == 1)
+			/* PID 1 of a namespace adopts every orphan in it. */
+			init_reap(sv->pid, sv->spare);
 		follow_stop(sv);
 		return;
 	case SIGCONT:
@@ -221,17 +282,17 @@ static void on_signal(struct supervisor *sv, int sig)
 	}
 	if (!sigismember(&sv->relay, sig) || ignored(sig))
 		return;
-	if (sv->escalate && sig == SIGINT && ++sv->ints >= 2) {
+	if (sv->escalate && !sv->timeout_compat && sig == SIGINT && ++sv->ints >= 2) {
 		/* A second Ctrl-C: the user wants it gone now. */
+		end_in_kill(&sv->ladder);
 		sv->next_step = sv->ladder.n - 1;
 		run_step(sv);
 		return;
 	}
 	supervise_signal(sv, sig);
-	if (sv->verbose)
-		warnx("relayed %s to %d", signal_name(sig), (int)sv->pid);
+	say_sent(sv, sig, true, now_ns());
 	signal_record(sv, sig, true, now_ns());
-	if (!sv->escalate || (sig != SIGTERM && sig != SIGHUP && sig != SIGINT))
+	if (!sv->escalate || !continues_ladder(sv, sig))
 		return;
 	/* The relayed signal stands for its own step of the ladder (or the first one when it
 	 * is not on the ladder); the steps after it follow after the grace. */
@@ -240,11 +301,29 @@ static void on_signal(struct supervisor *sv, int sig)
 	start_ladder(sv, pos < sv->ladder.n ? pos + 1 : 1, sv->ladder.grace_ns);
 }
 
+/* --die-with-parent: what the holder's death does (a lifeline's hang-up), the kernel
+ * leash's way (KILL at once) when COMMAND is on it. */
+static void on_parent_death(struct supervisor *sv)
+{
+	if (sv->verbose)
+		warnx("parent %d is gone", (int)sv->ppid);
+	sv->die_with_parent = false;
+	start_ladder(sv, sv->leash_kill ? sv->ladder.n - 1 : 0, 0);
+}
+
 static void drain_signals(struct supervisor *sv)
 {
 	struct signalfd_siginfo si;
 
 	while (read(sv->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (sv->die_with_parent) {
+			enum parent_news news = parent_news(sv->ppid, &si);
+
+			if (news == PARENT_DIED)
+				on_parent_death(sv);
+			if (news != PARENT_NO_NEWS)
+				continue;
+		}
 		/* A keeper gets the job's signals from its holder, over the lifeline. One sent to
 		 * both (`pkill autokill` matches both names) must count once: a double INT is
 		 * KILL. SIGCONT, which the holder sends for real to wake a stopped keeper, is
@@ -271,7 +350,8 @@ static void on_lifeline(struct supervisor *sv)
 	if (n > 0)
 		return;
 	sv->leash_fd = -1;
-	start_ladder(sv, sv->leash_kill ? sv->ladder.n - 1 : 0, 0);
+	end_in_kill(&sv->ladder);
+	start_ladder(sv, sv->leash_kill ? sv->ladder.n - 1 : first_real_step(&sv->ladder), 0);
 }
 
 int supervise(struct supervisor *sv)
@@ -324,8 +404,10 @@ int supervise(struct supervisor *sv)
 			 * afterwards does not change it. */
 			timed_out = sv->timed_out;
 			sent_kill = sv->sent_kill;
-			if (!sv->wait_all && tree_left(sv))
-				start_ladder(sv, 0, 0);
+			if (!sv->wait_all && tree_left(sv)) {
+				end_in_kill(&sv->ladder);
+				start_ladder(sv, first_real_step(&sv->ladder), 0);
+			}
 		}
 		if (r >= 0 && pfd[1].revents)
 			drain_signals(sv);

@@ -40,7 +40,13 @@ struct supervisor {
 	struct cgroup *cg; /* CONTAIN_CGROUP: COMMAND's leaf */
 	pid_t spare;	/* a child of ours outside COMMAND's tree (the watcher), or 0 */
 	bool wait_all;	/* when COMMAND exits, wait for the rest of the tree, no ladder */
-	bool verbose;
+	bool die_with_parent; /* our parent's death runs the ladder (see parent.h) */
+	pid_t ppid;	/* ... the parent, as parent_watch() found it */
+	bool alrm_fires; /* a SIGALRM received is the timeout firing, as in timeout(1) */
+	bool timeout_compat; /* timeout(1)'s ways: a second INT is relayed, QUIT goes on */
+	bool foreground; /* COMMAND shares our process group: no SIGCONT after a step */
+	int verbose;	/* 1: one line per signal sent; 2: with its details */
+	const char *name; /* COMMAND's name for those lines, or NULL */
 	struct status_stream *status; /* signal records go here, or NULL */
 
 	/* Results of supervise(). */

@@ -4,7 +4,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <linux/capability.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,34 +30,28 @@ int parse_duration(const char *s, int64_t *ns)
 	char *end;
 	double v;
 
-	size_t digits = 0, points = 0, len;
-	char num[64];
-
-	/* strtod alone would accept " 1", "-1", "inf", "nan", "1e3" and "0x10": a duration is
-	 * digits with at most one decimal point, then an optional unit. */
-	for (len = 0; isdigit((unsigned char)s[len]) || s[len] == '.'; len++) {
-		if (s[len] == '.')
-			points++;
-		else
-			digits++;
-	}
-	if (!digits || points > 1 || len >= sizeof(num))
-		return -1;
-	memcpy(num, s, len);
-	num[len] = '\0';
+	/* The number as GNU timeout(1) reads it: whatever strtod(3) takes in the C locale
+	 * (exponents, "inf", hex), out-of-range values included, so that every DURATION a
+	 * script gives timeout means the same here. NaN and negative values are refused. */
 	errno = 0;
-	v = strtod(num, NULL);
-	end = (char *)s + len;
-	if (errno == ERANGE || !isfinite(v))
+	v = strtod(s, &end);
+	if (end == s || (errno != 0 && errno != ERANGE) || !(v >= 0))
 		return -1;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcmp(end, units[i].suffix) != 0)
 			continue;
 		v *= units[i].scale;
-		/* 2^63 ns is 292 years; anything longer is a typo, not a deadline. */
-		if (v >= 9.2e18)
-			return -1;
-		*ns = (int64_t)(v + 0.5);
+		/* timeout clamps what it cannot represent to its maximum: that far away is
+		 * "never" in practice, and an error would break scripts written for it. */
+		if (v >= (double)DURATION_MAX)
+			*ns = DURATION_MAX;
+		/* A positive duration below the clock's resolution is the shortest timeout,
+		 * never 0, which would mean no timeout at all. (1e-10000 is below the float
+		 * range and reads as 0, as it does for timeout.) */
+		else if (v > 0 && v < 1)
+			*ns = 1;
+		else
+			*ns = (int64_t)(v + 0.5);
 		return 0;
 	}
 	return -1;

@@ -20,8 +20,14 @@ enum {
 
 #define NS_PER_SEC 1000000000LL
 #define NS_PER_MS 1000000LL
+/* The longest duration (73 years): longer ones are clamped to it, and a deadline of now plus
+ * two of them still fits in an int64_t. */
+#define DURATION_MAX (INT64_MAX / 4)
 
-/* Parsers return 0, or -1 with nothing written. */
+/* Parsers return 0, or -1 with nothing written. A duration is a non-negative number as
+ * strtod(3) reads it (1e3, inf, 0x10) with an optional unit s, ms, m, h or d, like GNU
+ * timeout's (which lacks ms); it is clamped to DURATION_MAX, and a positive one is at least
+ * 1 ns. */
 int parse_duration(const char *s, int64_t *ns);
 int parse_signal(const char *s, int *sig);
 int parse_fd(const char *s, int *fd);

@@ -165,7 +165,7 @@ kill_with_orphan_recorder() {
 
 @test "cgroup: the leaf is created, reported and removed" {
 	cgroup_writable
-	run "$AK" -v --contain=cgroup sh -c 'cat /proc/self/cgroup'
+	run "$AK" -vv --contain=cgroup sh -c 'cat /proc/self/cgroup'
 	assert_success
 	path=$(sed -n 's/^autokill: cgroup: //p' <<<"$output")
 	[[ -n $path ]]
@@ -185,7 +185,7 @@ kill_with_orphan_recorder() {
 }
 
 @test "--contain=auto picks a mode and says which; --features names it" {
-	run "$AK" -v --contain=auto true
+	run "$AK" -vv --contain=auto true
 	assert_success
 	assert_line --regexp "^autokill: containment: (pidns|cgroup|subreaper)"
 	run "$AK" --features
@@ -215,28 +215,28 @@ kill_with_orphan_recorder() {
 @test "SIGCHLD ignored, unprivileged: --contain=auto picks the same mode as without" {
 	chmod 777 "$T"
 	nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-	run "${nobody[@]}" "$AK" -v --contain=auto sh -c 'exit 3'
+	run "${nobody[@]}" "$AK" -vv --contain=auto sh -c 'exit 3'
 	assert_equal "$status" 3
 	want=$(grep -o 'containment: [a-z]*' <<<"$output")
-	run "${nobody[@]}" env --ignore-signal=CHLD "$AK" -v --contain=auto sh -c 'exit 3'
+	run "${nobody[@]}" env --ignore-signal=CHLD "$AK" -vv --contain=auto sh -c 'exit 3'
 	assert_equal "$status" 3
 	assert_equal "$(grep -o 'containment: [a-z]*' <<<"$output")" "$want"
 }
 
-# leaf_of OUTPUT: the cgroup path autokill -v reported.
+# leaf_of OUTPUT: the cgroup path autokill -vv reported.
 leaf_of() { sed -n 's/^autokill: cgroup: //p' <<<"$1"; }
 
 @test "cgroup: the leaf is removed when COMMAND cannot start, on a late usage error, on EMFILE" {
 	cgroup_writable
-	run -127 "$AK" -v --contain=cgroup "$T/missing"
+	run -127 "$AK" -vv --contain=cgroup "$T/missing"
 	leaf=$(leaf_of "$output")
 	[[ -n $leaf && ! -e $leaf ]] || fail "127 left $leaf"
 	touch "$T/noexec"
-	run -126 "$AK" -v --contain=cgroup "$T/noexec"
+	run -126 "$AK" -vv --contain=cgroup "$T/noexec"
 	leaf=$(leaf_of "$output")
 	[[ -n $leaf && ! -e $leaf ]] || fail "126 left $leaf"
 	# Refused after the leaf exists (on Linux 7.1+ kernel mode works: then it is the normal end).
-	run "$AK" -v --mode=kernel --contain=cgroup true
+	run "$AK" -vv --mode=kernel --contain=cgroup true
 	[[ $status == 125 || $status == 0 ]] || fail "--mode=kernel: $status: $output"
 	leaf=$(leaf_of "$output")
 	[[ -n $leaf && ! -e $leaf ]] || fail "--mode=kernel ($status) left $leaf"

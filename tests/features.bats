@@ -47,7 +47,7 @@ load common
 	assert_line clone3=no
 	assert_line autokill=no
 	assert_line mode=userspace
-	run "$H/nosys" clone3 "$AK" -v sh -c 'exit 3'
+	run "$H/nosys" clone3 "$AK" -vv sh -c 'exit 3'
 	assert_equal "$status" 3
 	assert_line --regexp "^autokill: started [0-9]+ with clone$"
 	run "$H/nosys" clone3 "$AR" -v -w sh -c 'exit 4'
@@ -56,7 +56,7 @@ load common
 }
 
 @test "clone3 and clone(CLONE_PIDFD) refused with EPERM: fork plus pidfd_open still works" {
-	run "$H/nosys" -e EPERM clone3,clone_pidfd "$AK" -v sh -c 'exit 5'
+	run "$H/nosys" -e EPERM clone3,clone_pidfd "$AK" -vv sh -c 'exit 5'
 	assert_equal "$status" 5
 	assert_line --regexp "^autokill: started [0-9]+ with fork$"
 	run "$H/nosys" -e EPERM clone3,clone_pidfd "$AR" -v -w true
@@ -90,7 +90,7 @@ load common
 }
 
 @test "--verbose says which mode ran and why" {
-	run "$AK" -v --mode=userspace true
+	run "$AK" -vv --mode=userspace true
 	assert_line "autokill: mode=userspace: --mode=userspace"
 	run "$AR" -v --mode=userspace -w true
 	assert_line "autoreap: mode=userspace: --mode=userspace"

@@ -22,11 +22,11 @@ load common
 
 @test "kernel leash: no_new_privs is applied when unprivileged, and said so" {
 	require_kernel autokill
-	run setpriv --reuid=65534 --regid=65534 --clear-groups "$AK" -v grep NoNewPrivs /proc/self/status
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$AK" -vv grep NoNewPrivs /proc/self/status
 	assert_success
 	assert_line "autokill: mode=kernel: CLONE_PIDFD_AUTOKILL, no_new_privs applied (no CAP_SYS_ADMIN)"
 	assert_line --regexp "NoNewPrivs:[[:space:]]+1"
-	run "$AK" -v grep NoNewPrivs /proc/self/status
+	run "$AK" -vv grep NoNewPrivs /proc/self/status
 	assert_line "autokill: mode=kernel: CLONE_PIDFD_AUTOKILL, no_new_privs not applied"
 	assert_line --regexp "NoNewPrivs:[[:space:]]+0"
 }

@@ -13,15 +13,15 @@ bad_input() {
 	[[ ! -e $T/started ]]
 }
 
-@test "valid durations are accepted" {
-	for d in 0 0.5 250ms 2s 1.5m 1h 1d .5 10; do
+@test "valid durations are accepted, GNU timeout's included" {
+	for d in 0 0.5 250ms 2s 1.5m 1h 1d .5 10 1e3 2.34e+5d inf 1e400 99999999999d " 1" 0x10 1e-10000; do
 		run "$AK" -t "$d" true
 		assert_success
 	done
 }
 
 @test "invalid durations are refused with one line and 125" {
-	for d in -1 "" 5x 1e400 1e3 inf nan " 1" 0x10 1s2 1..2 . 99999999999d; do
+	for d in -1 "" 5x nan -inf 1s2 1..2 . 1e 2mss 1m1; do
 		bad_input "$AK" -t "$d"
 		assert_line --index 0 "autokill: invalid duration '$d'"
 	done
@@ -95,7 +95,7 @@ bad_input() {
 		assert_line --index 0 --partial "Usage: ${tool##*/} [OPTION...] COMMAND [ARG]..."
 		run "$tool" --version
 		assert_success
-		assert_output --regexp '^autoreap [0-9]'
+		assert_output --regexp "^${tool##*/} [0-9]"
 	done
 }
 

@@ -78,6 +78,7 @@ complete -c autokill -n $n -l wait-all -d 'Wait for the rest of the tree when CO
 complete -c autokill -n $n -l features -d 'Print what the running kernel offers and exit'
 complete -c autokill -n $n -l mode -x -a 'auto kernel userspace' -d 'Kernel flags or the userspace fallback'
 complete -c autokill -n $n -l nnp -d 'Start COMMAND with no_new_privs'
+complete -c autokill -n $n -l die-with-parent -d 'When the parent of autokill dies, COMMAND goes too'
 complete -c autokill -n $n -l status-fd -x -d 'Write JSON status lines to fd N'
 complete -c autokill -n $n -s v -l verbose -d 'Say which mode runs and why, and each signal sent'
 complete -c autokill -n $n -l pidfd-fd -x -d "After COMMAND ARGS ';' exec NEXT holding the pidfd at fd N"

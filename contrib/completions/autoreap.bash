@@ -29,13 +29,13 @@ _autoreap_autokill()
 		long_arg='--grace|--ladder|--timeout|--signal|--kill-after|--contain|--mode|--status-fd|--pidfd-fd|--send-pidfd'
 		short_arg=gLtsk
 		opts='--grace= --ladder= --timeout= --signal= --kill-after= --preserve-status
-			--foreground --no-nnp --nnp --contain= --wait-all --features --mode= --status-fd=
+			--foreground --no-nnp --nnp --contain= --wait-all --die-with-parent --features --mode= --status-fd=
 			--verbose --pidfd-fd= --send-pidfd= --help --usage --version
 			-g -L -t -s -k -v -V'
 	else
 		long_arg='--contain|--pid-file|--mode|--status-fd|--pidfd-fd|--send-pidfd'
 		short_arg=
-		opts='--contain= --detach --pid-file= --print-pid --quiet --setsid --wait --features
+		opts='--contain= --detach --pid-file= --print-pid --quiet --setsid --wait --die-with-parent --features
 			--mode= --nnp --status-fd= --verbose --pidfd-fd= --send-pidfd= --help --usage
 			--version -d -p -q -s -w -v -V'
 	fi

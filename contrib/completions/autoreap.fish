@@ -59,6 +59,7 @@ complete -c autoreap -n $n -s w -l wait -d 'Wait for COMMAND and exit with its s
 complete -c autoreap -n $n -l features -d 'Print what the running kernel offers and exit'
 complete -c autoreap -n $n -l mode -x -a 'auto kernel userspace' -d 'Kernel flags or the userspace fallback'
 complete -c autoreap -n $n -l nnp -d 'Start COMMAND with no_new_privs'
+complete -c autoreap -n $n -l die-with-parent -d 'When the parent of autoreap dies, COMMAND goes too'
 complete -c autoreap -n $n -l status-fd -x -d 'Write JSON status lines to fd N'
 complete -c autoreap -n $n -s v -l verbose -d 'Say which mode runs and why, and each signal sent'
 complete -c autoreap -n $n -l pidfd-fd -x -d "After COMMAND ARGS ';' exec NEXT holding the pidfd at fd N"
