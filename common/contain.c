@@ -419,6 +419,16 @@ static int own_cgroup(char *out, size_t len)
 	return found;
 }
 
+int cgroup_own_dir(char *out, size_t len, bool *root)
+{
+	char mnt[4096], own[4096];
+
+	if (cgroup2_mount(mnt, sizeof(mnt)) < 0 || own_cgroup(own, sizeof(own)) < 0)
+		return -1;
+	*root = strcmp(own, "/") == 0;
+	return snprintf(out, len, "%s%s", mnt, *root ? "" : own) < (int)len ? 0 : -1;
+}
+
 int cgroup_create(struct cgroup *cg, char *err, size_t errlen)
 {
 	char mnt[4096], own[4096], base[8192 + 2];
@@ -440,13 +450,16 @@ int cgroup_create(struct cgroup *cg, char *err, size_t errlen)
 	}
 	snprintf(base, sizeof(base), "%s%s", mnt, strcmp(own, "/") == 0 ? "" : own);
 	if (snprintf(cg->path, sizeof(cg->path), "%s/autokill-%d", base, (int)getpid()) >=
-	    (int)sizeof(cg->path)) {
+		    (int)sizeof(cg->path) ||
+	    snprintf(cg->rel, sizeof(cg->rel), "%s/autokill-%d", strcmp(own, "/") == 0 ? "" : own,
+		     (int)getpid()) >= (int)sizeof(cg->rel)) {
 		snprintf(err, errlen, "cgroup path too long below %s", base);
 		return -1;
 	}
-	snprintf(cg->rel, sizeof(cg->rel), "%s/autokill-%d", strcmp(own, "/") == 0 ? "" : own,
-		 (int)getpid());
-	if (mkdir(cg->path, 0755) < 0) {
+	/* A leaf of our name is litter of an earlier autokill with our pid (killed before it
+	 * could remove it): rmdir takes it only if it is empty. */
+	if (mkdir(cg->path, 0755) < 0 && (errno != EEXIST || rmdir(cg->path) < 0 ||
+					  mkdir(cg->path, 0755) < 0)) {
 		snprintf(err, errlen, "no writable cgroup v2: cannot create %s: %s", cg->path,
 			 strerror(errno));
 		return -1;

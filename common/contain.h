@@ -45,6 +45,10 @@ struct cgroup {
 /* Creates a leaf below our own cgroup on the cgroup v2 hierarchy. -1 with a message in
  * ERR (naming where it looked) when there is no writable cgroup v2. */
 int cgroup_create(struct cgroup *cg, char *err, size_t errlen);
+
+/* Our own cgroup v2 directory (mount point plus /proc/self/cgroup's path); *ROOT when it
+ * is the hierarchy's root. -1 without a cgroup v2 hierarchy. */
+int cgroup_own_dir(char *out, size_t len, bool *root);
 /* Sends SIG to every member; KILL goes through cgroup.kill (Linux 5.14). */
 void cgroup_signal(const struct cgroup *cg, int sig);
 bool cgroup_populated(const struct cgroup *cg);

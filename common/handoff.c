@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "handoff.h"
+#include "pidfd.h"
 #include "util.h"
 
 enum { OPT_PIDFD_FD = 0x300, OPT_SEND_PIDFD };
@@ -107,6 +108,15 @@ static void place(int fd, int target)
 	}
 }
 
+/* Whether the holder can read COMMAND's exit status through the pidfd: only where the
+ * kernel stores it there (PIDFD_INFO_EXIT, Linux 6.15), since the holder is not COMMAND's
+ * parent. Before that a holder learns that COMMAND ended (the pidfd turns readable), never
+ * how: "unavailable", said in the hand-off so that it need not find out by failing. */
+static const char *status_source(void)
+{
+	return pidfd_exit_info_works() ? "pidfd" : "unavailable";
+}
+
 _Noreturn void handoff_exec(const struct handoff *h, const char *prefix, pid_t pid, int pidfd,
 			    int leash)
 {
@@ -129,6 +139,8 @@ _Noreturn void handoff_exec(const struct handoff *h, const char *prefix, pid_t p
 	snprintf(name, sizeof(name), "%s_PID", prefix);
 	snprintf(val, sizeof(val), "%d", (int)pid);
 	setenv(name, val, 1);
+	snprintf(name, sizeof(name), "%s_STATUS", prefix);
+	setenv(name, status_source(), 1);
 	if (strcmp(prefix, "AUTOKILL") == 0) {
 		snprintf(name, sizeof(name), "%s_LEASH", prefix);
 		snprintf(val, sizeof(val), "%d", leash >= 0 ? n + 1 : n);
@@ -151,8 +163,9 @@ int handoff_send(const struct handoff *h, pid_t pid, int pidfd, int leash, const
 	struct iovec iov;
 	struct msghdr msg = {0};
 	struct cmsghdr *c;
-	int len = snprintf(text, sizeof(text), "pid=%d mode=%s fds=%s version=%s\n", (int)pid,
-			   mode, nfds == 2 ? "pidfd,leash" : "pidfd", PACKAGE_VERSION);
+	int len = snprintf(text, sizeof(text), "pid=%d mode=%s fds=%s status=%s version=%s\n",
+			   (int)pid, mode, nfds == 2 ? "pidfd,leash" : "pidfd", status_source(),
+			   PACKAGE_VERSION);
 	ssize_t r;
 
 	iov.iov_base = text;

@@ -109,12 +109,38 @@ static int proc_stat_ids(pid_t pid, pid_t *ppid, pid_t *pgid, char *state)
 	return 0;
 }
 
-/* What /proc said about PID is about the pidfd's process if that process is still alive
- * now: it held PID when the pidfd was opened, and a pid is not reused before its process
- * has been reaped. */
+/* Whether /proc numbers processes as our PID namespace does: not inside a new PID
+ * namespace that still sees its parent's /proc (autokill's pidns init), where /proc/N is
+ * somebody else than our pid N. The /proc fallbacks are only used when it does. */
+static bool proc_is_ours(void)
+{
+	static int ours = -1;
+
+	if (ours < 0) {
+		char buf[32];
+		ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+
+		buf[n > 0 ? n : 0] = '\0';
+		ours = n > 0 && strtol(buf, NULL, 10) == (long)getpid();
+	}
+	return ours;
+}
+
+/* Whether the pidfd's process has not been reaped yet (it may be a zombie): signal 0
+ * through the pidfd reaches a zombie and fails with ESRCH only once it has been reaped
+ * (EPERM: it exists, but is not ours to signal). Every kernel with pidfds answers this. */
+static bool not_reaped(int pidfd)
+{
+	return ar_pidfd_send_signal(pidfd, 0, 0) == 0 || errno == EPERM;
+}
+
+/* What /proc said about PID is about the pidfd's process if that process has not been
+ * reaped after the read: it held PID when the pidfd was opened, and a pid is not reused
+ * before its process has been reaped. A zombie still answers (its parent is still the
+ * one that must reap it). */
 static int proc_ids_checked(int pidfd, pid_t pid, pid_t *ppid, pid_t *pgid)
 {
-	if (proc_stat_ids(pid, ppid, pgid, NULL) < 0 || pidfd_exited(pidfd)) {
+	if (!proc_is_ours() || proc_stat_ids(pid, ppid, pgid, NULL) < 0 || !not_reaped(pidfd)) {
 		errno = ESRCH;
 		return -1;
 	}
@@ -155,6 +181,8 @@ bool pidfd_in_cgroup(int pidfd, pid_t pid, uint64_t cgid, const char *path)
 		return (info.mask & PIDFD_INFO_CGROUPID) && info.cgroupid == cgid;
 	if (errno == ESRCH)
 		return false;
+	if (!proc_is_ours())
+		return false;
 	snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)pid);
 	f = fopen(file, "re");
 	if (!f)
@@ -167,7 +195,7 @@ bool pidfd_in_cgroup(int pidfd, pid_t pid, uint64_t cgid, const char *path)
 		break;
 	}
 	fclose(f);
-	return in && !pidfd_exited(pidfd);
+	return in && not_reaped(pidfd);
 }
 
 int pidfd_open_child(pid_t parent, pid_t pid)
@@ -246,9 +274,12 @@ bool pidfd_group_works(void)
 
 		if (fd < 0)
 			return false;
-		/* Signal 0 to our own group: EINVAL names a kernel without the flag. */
+		/* Signal 0 with the flag to ourselves: EINVAL names a kernel without it. The
+		 * kernel signals the group that our pid leads, none unless we lead ours: ESRCH
+		 * then, and also an answer that the flag is known. Anything else (a seccomp
+		 * profile refusing pidfd_send_signal) is no. */
 		group_state = ar_pidfd_send_signal(fd, 0, PIDFD_SIGNAL_PROCESS_GROUP) == 0 ||
-			      errno != EINVAL;
+			      errno == ESRCH;
 		close(fd);
 	}
 	return group_state == 1;
@@ -290,8 +321,16 @@ int pidfd_kill_group(int leader_pidfd, pid_t pgid, int sig)
 	}
 	/* Before 6.9: member by member. A process that joins the group during the scan can be
 	 * missed; the ladder's next step, or the caller's next sweep, finds it. */
-	each_member(pgid, kill_member, &k);
-	return k.sent;
+	if (proc_is_ours()) {
+		each_member(pgid, kill_member, &k);
+		return k.sent;
+	}
+	/* A /proc of another namespace names nobody here: the group by its number, which is
+	 * still the leader's while the leader has not been reaped (the pidns init is its
+	 * parent and reaps it only after its last signal). */
+	if (!not_reaped(leader_pidfd))
+		return 0;
+	return kill(-pgid, sig) == 0 ? 1 : errno == ESRCH ? 0 : -1;
 }
 
 static int stop_at_first(pid_t pid, void *arg)
@@ -304,6 +343,42 @@ static int stop_at_first(pid_t pid, void *arg)
 bool pgrp_has_members(pid_t pgid)
 {
 	return each_member(pgid, stop_at_first, NULL) > 0;
+}
+
+bool pidfd_open_works(void)
+{
+	int fd = ar_pidfd_open(getpid());
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+/* Signal 0 to ourselves: checks the call and the permission, sends nothing. */
+bool pidfd_signal_works(void)
+{
+	int fd = ar_pidfd_open(getpid()), ok;
+
+	if (fd < 0)
+		return false;
+	ok = ar_pidfd_send_signal(fd, 0, 0) == 0;
+	close(fd);
+	return ok;
+}
+
+/* We are not our own child: ECHILD where P_PIDFD is known, EINVAL (unknown id type)
+ * before 5.4. */
+bool pidfd_waitid_works(void)
+{
+	int fd = ar_pidfd_open(getpid()), ok;
+	siginfo_t si;
+
+	if (fd < 0)
+		return false;
+	ok = waitid((idtype_t)P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG) < 0 && errno == ECHILD;
+	close(fd);
+	return ok;
 }
 
 /* Whether reaped children keep their exit status in the pidfd (6.15), probed once on a

@@ -8,15 +8,22 @@
  *   question                 kernel facility (first kernel)       fallback
  *   parent, pgid, cgroup     PIDFD_GET_INFO (6.13)                 /proc/PID/stat or /cgroup,
  *                                                                  trusted only if the pidfd's
- *                                                                  process is still alive after
- *                                                                  the read (then PID was its)
+ *                                                                  process is not reaped after
+ *                                                                  the read (signal 0 reaches
+ *                                                                  it; then PID was its), and
+ *                                                                  only if /proc is our pidns's
  *   exit status, own child   waitid(P_PIDFD) (5.4)                 -
  *   exit status, not ours    PIDFD_INFO_EXIT (6.15)                none: PIDFD_NO_STATUS
  *   signal a process group   PIDFD_SIGNAL_PROCESS_GROUP (6.9)      every member found in /proc
  *                                                                  whose pgid is checked as
- *                                                                  above, each by its own pidfd
+ *                                                                  above, each by its own pidfd;
+ *                                                                  with another pidns's /proc,
+ *                                                                  kill(-pgid) while the leader
+ *                                                                  is unreaped
  *
- * No function signals a raw pid: a pid read from /proc is only ever used to open a pidfd,
+ * The man pages' KERNELS section says the same for users; keep them in step.
+ *
+ * No function signals a pid read from /proc: such a pid is only ever used to open a pidfd,
  * and that pidfd is only used once it is proven to name the process we meant.
  */
 #ifndef AUTOREAP_PIDFD_H
@@ -73,7 +80,11 @@ int pidfd_wait_status(int pidfd, bool own_child);
  * error, or PIDFD_NO_STATUS. */
 int pidfd_try_status(int pidfd, bool own_child, int *status);
 
-/* What the running kernel answers, probed once and remembered. */
+/* What the running kernel answers, probed once and remembered. None leaves a process
+ * behind; only pidfd_exit_info_works creates one (a child that exits at once, reaped). */
+bool pidfd_open_works(void);	 /* pidfd_open (5.3) */
+bool pidfd_signal_works(void);	 /* pidfd_send_signal (5.1) */
+bool pidfd_waitid_works(void);	 /* waitid(P_PIDFD) (5.4) */
 bool pidfd_info_works(void);	 /* PIDFD_GET_INFO at all (6.13; seccomp may refuse) */
 bool pidfd_group_works(void);	 /* PIDFD_SIGNAL_PROCESS_GROUP (6.9) */
 bool pidfd_exit_info_works(void); /* PIDFD_INFO_EXIT (6.15), probed with a child of ours */

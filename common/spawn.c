@@ -245,7 +245,7 @@ static noreturn void ns_init(const struct spawn_req *req, int up, int sync)
 		if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 			continue;
 		if ((int)si.ssi_signo != SIGCHLD) {
-			ar_pidfd_send_signal(res.pidfd, (int)si.ssi_signo, PIDFD_SIGNAL_PROCESS_GROUP);
+			pidfd_kill_group(res.pidfd, res.pid, (int)si.ssi_signo);
 			continue;
 		}
 		while ((pid = waitpid(-1, &s, WNOHANG)) > 0) {

@@ -356,7 +356,7 @@ static void on_lifeline(struct supervisor *sv)
 
 int supervise(struct supervisor *sv)
 {
-	int64_t timeout_at;
+	int64_t timeout_at, rekill_at = 0;
 	int status = -1;
 	bool done = false, timed_out = false, sent_kill = false;
 
@@ -379,6 +379,15 @@ int supervise(struct supervisor *sv)
 			due = timeout_at;
 		if (sv->next_step >= 0 && (!due || sv->step_at < due))
 			due = sv->step_at;
+		/* The ladder is over and the tree is not gone: a KILL walk that ran out of time
+		 * (its victims slow to die, on a loaded machine) can miss the children they
+		 * re-parent to us later. KILL again until nothing is left. */
+		if (done && sv->contain == CONTAIN_SUBREAPER && sv->sent_kill && sv->next_step < 0) {
+			if (!rekill_at)
+				rekill_at = now_ns() + NS_PER_SEC / 10;
+			if (!due || rekill_at < due)
+				due = rekill_at;
+		}
 		if (due) {
 			t = due - now_ns();
 			if (t < 0)
@@ -420,6 +429,10 @@ int supervise(struct supervisor *sv)
 		}
 		if (sv->next_step >= 0 && t >= sv->step_at)
 			run_step(sv);
+		if (rekill_at && t >= rekill_at) {
+			tree_signal(SIGKILL, sv->spare);
+			rekill_at = 0;
+		}
 		if (done && sv->contain == CONTAIN_PGRP)
 			break;
 	}

@@ -77,8 +77,15 @@ child_of() { local c _; read -r c _ <"/proc/$1/task/$1/children"; echo "$c"; }
 
 state_of() { awk '{print $3}' "/proc/$1/stat" 2>/dev/null; }
 
-# feature NAME: the --features value (yes/no) of the running kernel.
-feature() { "$AK" --features | sed -n "s/^$1=//p"; }
+# feature NAME: the --features value (yes/no) of the running kernel, probed once per bats
+# run (a probe costs seconds in an emulated guest; the kernel does not change meanwhile).
+feature() {
+	local f=${BATS_RUN_TMPDIR:?}/features
+	if [[ ! -s $f ]]; then
+		"$AK" --features >"$f.$$" && mv "$f.$$" "$f"
+	fi
+	sed -n "s/^$1=//p" "$f"
+}
 
 # require_kernel FEATURE: skip (or fail, under AUTOREAP_REQUIRE_KERNEL=1 as in the VM run)
 # when the running kernel lacks FEATURE.

@@ -240,10 +240,14 @@ leaf_of() { sed -n 's/^autokill: cgroup: //p' <<<"$1"; }
 	[[ $status == 125 || $status == 0 ]] || fail "--mode=kernel: $status: $output"
 	leaf=$(leaf_of "$output")
 	[[ -n $leaf && ! -e $leaf ]] || fail "--mode=kernel ($status) left $leaf"
-	# Every fd limit, from too small to start at all to enough to run.
+	# Every fd limit, from too small to start at all to enough to run. A leaf of that name
+	# older than the run is another tool's litter (pids are reused), not ours.
+	base=${leaf%/*}
 	for n in $(seq 4 14); do
+		touch "$T/before"
 		sh -c 'echo $$ >"$1"; ulimit -n "$2"; exec "$3" --contain=cgroup true' _ "$T/pid" "$n" "$AK" 3>&- 2>/dev/null || true
-		[[ ! -e ${leaf%/*}/autokill-$(cat "$T/pid") ]] || fail "ulimit -n $n left ${leaf%/*}/autokill-$(cat "$T/pid")"
+		leaf=$base/autokill-$(cat "$T/pid")
+		[[ ! -e $leaf || ! $leaf -nt $T/before ]] || fail "ulimit -n $n left $leaf"
 	done
 }
 

@@ -12,6 +12,9 @@ modes() {
 	return 0
 }
 
+# What a holder's pidfd tells of COMMAND's end on this kernel (PIDFD_INFO_EXIT, 6.15).
+status_source() { [[ $(feature pidfd_exit_info) == yes ]] && echo pidfd || echo unavailable; }
+
 @test "chain-loading: env names the fds and COMMAND's pid; NEXT gets no other new fd" {
 	for mode in $(modes); do
 		run "$H/subreaper" -w "$AK" --mode=$mode --pidfd-fd=7 "$H/sigrec" -r "$T/ready.$mode" "$T/log" \; \
@@ -84,12 +87,24 @@ modes() {
 }
 
 @test "autoreap chain-loading: NEXT reads COMMAND's exit status and never has a zombie" {
+	# Before 6.15 the pidfd keeps no status: AUTOREAP_STATUS says so, NEXT learns of the end.
+	local want="command exit 7"
+	[[ $(status_source) == pidfd ]] || want="command ended, status unavailable"
 	for mode in $(modes); do
 		run "$H/subreaper" -w "$AR" --mode=$mode -q --pidfd-fd=5 sh -c 'exit 7' \; \
-			"$H/pidfdwait" 5
+			sh -c 'echo "env $AUTOREAP_STATUS"; exec "$0" 5' "$H/pidfdwait"
 		assert_success
-		assert_line "command exit 7"
+		assert_line "env $(status_source)"
+		assert_line "$want"
 		assert_line "children 0"
+	done
+}
+
+@test "autokill chain-loading: AUTOKILL_STATUS says whether the pidfd will give the status" {
+	for mode in $(modes); do
+		run "$H/subreaper" -w "$AK" --mode=$mode --pidfd-fd=5 true \; sh -c 'echo "env $AUTOKILL_STATUS"'
+		assert_success
+		assert_line "env $(status_source)"
 	done
 }
 
@@ -97,7 +112,7 @@ modes() {
 	for mode in $(modes); do
 		run "$H/pidfdrecv" 9 "$AK" --mode=$mode --send-pidfd=9 sh -c 'exit 5'
 		assert_success
-		assert_line --regexp "^message pid=[0-9]+ mode=$mode fds=pidfd(,leash)? version=[0-9.]+$"
+		assert_line --regexp "^message pid=[0-9]+ mode=$mode fds=pidfd(,leash)? status=$(status_source) version=[0-9.]+$"
 		pid=$(sed -n 's/^message pid=\([0-9]*\).*/\1/p' <<<"$output")
 		assert_line "fdinfo-pid $pid"
 		assert_line "tool exit 0"
@@ -127,8 +142,12 @@ modes() {
 	[[ -s $T/example.py ]]
 	PATH=$top_builddir:$PATH run "$H/subreaper" -w python3 "$T/example.py" sh -c 'exit 4'
 	assert_success
-	assert_line --regexp "^received: pid=[0-9]+ mode=(kernel|userspace)"
-	assert_line "COMMAND exited with status 4"
+	assert_line --regexp "^received: pid=[0-9]+ mode=(kernel|userspace) .*status=$(status_source) "
+	if [[ $(status_source) == pidfd ]]; then
+		assert_line "COMMAND exited with status 4"
+	else
+		assert_line "COMMAND exited; this kernel keeps no exit status in the pidfd (Linux 6.15+)"
+	fi
 }
 
 @test "bad hand-off fds: 125, one line, nothing started" {

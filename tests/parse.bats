@@ -16,7 +16,10 @@ bad_input() {
 @test "valid durations are accepted, GNU timeout's included" {
 	for d in 0 0.5 250ms 2s 1.5m 1h 1d .5 10 1e3 2.34e+5d inf 1e400 99999999999d " 1" 0x10 1e-10000; do
 		run "$AK" -t "$d" true
-		assert_success
+		# In a loaded emulated guest, starting true can outlast 250 ms: 124 is a timeout
+		# honoured, as much proof of a parsed duration as 0.
+		[[ $status == 0 || $status == 124 ]] || fail "-t $d: status $status: $output"
+		refute_output --partial invalid
 	done
 }
 

@@ -10,7 +10,9 @@
  *   tool exit N          how TOOL ended
  * then, holding the fds (or with -c having closed them all at once), waits for COMMAND's
  * end through a pidfd and prints "command exit N" or "command signal NAME". It is a child
- * subreaper so that COMMAND, orphaned by TOOL, is reaped (and its status stored); at the
+ * subreaper so that COMMAND, orphaned by TOOL, becomes its child: it reads the status as
+ * COMMAND's parent (waitid, every kernel), or through PIDFD_INFO_EXIT once COMMAND has
+ * been reaped by the kernel (kernel mode; 6.15 has both); at the
  * end everything left is killed and reaped. Bounded: 30 s.
  */
 #include "config.h"
@@ -60,7 +62,7 @@ int main(int argc, char **argv)
 	struct msghdr msg = {0};
 	struct cmsghdr *c;
 	ssize_t n;
-	pid_t tool;
+	pid_t tool, cmd;
 
 	while ((opt = getopt(argc, argv, "+c")) != -1) {
 		if (opt != 'c')
@@ -102,7 +104,8 @@ int main(int argc, char **argv)
 	       WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 	fflush(stdout);
 	/* A pidfd of our own, from pidfd_open: a different file, so holding it holds no leash. */
-	watch = ar_pidfd_open(fdinfo_pid(fds[0]));
+	cmd = fdinfo_pid(fds[0]);
+	watch = ar_pidfd_open(cmd);
 	if (close_all) {
 		close(fds[0]);
 		if (fds[1] >= 0)
@@ -111,14 +114,25 @@ int main(int argc, char **argv)
 	for (;;) {
 		struct ar_pidfd_info info = {.mask = PIDFD_INFO_EXIT};
 		struct pollfd p = {watch, POLLIN, 0};
+		pid_t kids[64];
+		siginfo_t si;
 
-		/* Reap what we adopted (COMMAND, the leash watcher), so exit info gets stored. */
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
+		/* COMMAND, orphaned by the tool in userspace mode, is our child now: its status
+		 * through waitid, on every kernel. Auto-reaped in kernel mode: PIDFD_INFO_EXIT. */
+		memset(&si, 0, sizeof(si));
+		if (waitid((idtype_t)P_PIDFD, (id_t)watch, &si, WEXITED | WNOHANG) == 0 && si.si_pid) {
+			print_wait_status("command ", si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0)
+									 : si.si_status);
+			break;
+		}
 		if (ioctl(watch, PIDFD_GET_INFO, &info) == 0 && (info.mask & PIDFD_INFO_EXIT)) {
 			print_wait_status("command ", info.exit_code);
 			break;
 		}
+		/* Reap the others we adopted (the leash watcher), never COMMAND. */
+		for (int i = 0, k = list_children(kids, 64); i < k; i++)
+			if (kids[i] != cmd)
+				waitpid(kids[i], NULL, WNOHANG);
 		poll(&p, 1, 20);
 	}
 	/* Whatever is left (a watcher still running its ladder): end it. */

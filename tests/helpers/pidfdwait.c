@@ -1,5 +1,6 @@
 /* pidfdwait: a NEXT for autoreap --pidfd-fd: waits on the inherited pidfd FD and prints
- * "command exit N" or "command signal NAME", then "children N": how many children it has
+ * "command exit N" or "command signal NAME" (on kernels before 6.15, which keep no exit
+ * status in the pidfd: "command ended, status unavailable"), then "children N": how many children it has
  * (0: no zombie it did not fork was left to it). Bounded: 20 s. */
 #include "config.h"
 
@@ -36,11 +37,18 @@ int main(int argc, char **argv)
 			st = info.exit_code;
 			break;
 		}
-		if (errno == ENOTTY || errno == EINVAL)
-			err(2, "cannot read the exit status through fd %d", fd);
+		/* Before Linux 6.15 the pidfd keeps no exit status: the tool said so in
+		 * AUTOREAP_STATUS / AUTOKILL_STATUS, and COMMAND has ended (POLLIN). */
+		if (errno == ENOTTY || errno == EINVAL || errno == ENOSYS || errno == EPERM) {
+			st = -1;
+			break;
+		}
 		poll(&p, 0, 10);
 	}
-	print_wait_status("command ", st);
+	if (st == -1)
+		printf("command ended, status unavailable\n");
+	else
+		print_wait_status("command ", st);
 	printf("children %d\n", list_children(kids, 64));
 	return 0;
 }

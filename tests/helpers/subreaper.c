@@ -1,16 +1,19 @@
 /* subreaper: runs COMMAND as a child subreaper, so that the tests' orphans land here
  * instead of on this machine's PID 1 (which never reaps), and leaves nothing behind.
  *
- * subreaper [-n] [-w] [-r REPORT] [-t SECONDS] COMMAND [ARG]...
+ * subreaper [-n] [-w] [-k GATE] [-p PIDFILE] [-r REPORT] [-t SECONDS] COMMAND [ARG]...
  *
  * Default: adopted orphans are reaped as they die (SIGCHLD is caught, as a reaping init
  * does). -n: they are not reaped while COMMAND runs, and SIGCHLD is left at its default,
  * like a non-reaping init. When COMMAND has exited, REPORT (default stderr) gets the lines
  * "reaped N" (orphans reaped meanwhile), "zombies N" and "alive N" (descendants in either
- * state now); -w first waits for the descendants to finish on their own. Then every
- * descendant left is SIGKILLed through a pidfd and reaped. Exit: COMMAND's status (128+N
- * for signal N); 124 when -t SECONDS (default 60) ran out first. COMMAND starts with INT
- * and QUIT at their default action, as a foreground job would.
+ * state now, the dead ones reaped first unless -n); -w first waits for the descendants to
+ * finish on their own, -k until the file GATE exists (the test has looked at what is left).
+ * Then every descendant left is SIGKILLed through a pidfd and reaped. Exit: COMMAND's
+ * status (128+N for signal N); 124 when -t SECONDS (default 60) ran out first. COMMAND
+ * starts with INT and QUIT at their default action, as a foreground job would. -p writes
+ * COMMAND's pid to PIDFILE once it is forked (its only child then, but not for long: the
+ * orphans it leaves are ours too).
  */
 #include "config.h"
 
@@ -60,19 +63,25 @@ static char state_of(pid_t pid)
 int main(int argc, char **argv)
 {
 	bool reap = true, wait_all = false;
-	const char *report = NULL;
+	const char *report = NULL, *gate = NULL, *pidfile = NULL;
 	int opt, seconds = 60, status = 0, reaped = 0, zombies = 0, alive = 0, n;
 	pid_t cmd, pid, kids[1024];
 	FILE *out = stderr;
 	struct sigaction sa = {.sa_handler = on_alarm};
 
-	while ((opt = getopt(argc, argv, "+nwr:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "+nwk:p:r:t:")) != -1) {
 		switch (opt) {
 		case 'n':
 			reap = false;
 			break;
 		case 'w':
 			wait_all = true;
+			break;
+		case 'k':
+			gate = optarg;
+			break;
+		case 'p':
+			pidfile = optarg;
 			break;
 		case 'r':
 			report = optarg;
@@ -85,7 +94,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		errx(2, "usage: subreaper [-n] [-w] [-r REPORT] [-t SECONDS] COMMAND [ARG]...");
+		errx(2, "usage: subreaper [-n] [-w] [-k GATE] [-p PIDFILE] [-r REPORT] [-t SECONDS] COMMAND [ARG]...");
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		err(2, "PR_SET_CHILD_SUBREAPER");
 	sigaction(SIGALRM, &sa, NULL);
@@ -107,6 +116,12 @@ int main(int argc, char **argv)
 		execvp(argv[optind], &argv[optind]);
 		err(127, "%s", argv[optind]);
 	}
+	if (pidfile) {
+		FILE *pf = fopen(pidfile, "we");
+
+		if (!pf || fprintf(pf, "%d\n", (int)cmd) < 0 || fclose(pf) != 0)
+			err(2, "%s", pidfile);
+	}
 	for (;;) {
 		pid = waitpid(reap ? -1 : cmd, &status, 0);
 		if (pid == cmd)
@@ -116,8 +131,23 @@ int main(int argc, char **argv)
 		else if (expired || errno != EINTR)
 			break;
 	}
-	if (wait_all)
-		while (!expired && waitpid(-1, NULL, 0) > 0)
+	/* The SIGCHLD of an orphan that stops itself interrupts the wait (EINTR): go on. */
+	while (wait_all && !expired) {
+		if (waitpid(-1, NULL, 0) > 0)
+			reaped++;
+		else if (errno != EINTR)
+			break;
+	}
+	while (gate && !expired && access(gate, F_OK) != 0) {
+		if (reap)
+			while (waitpid(-1, NULL, WNOHANG) > 0)
+				reaped++;
+		usleep(10000);
+	}
+	/* A reaping init reaps an orphan soon after it dies, not at once: the ones that died
+	 * with COMMAND (a killed tree) are not counted as zombies. */
+	if (reap)
+		while (waitpid(-1, NULL, WNOHANG) > 0)
 			reaped++;
 	n = list_children(kids, 1024);
 	for (int i = 0; i < n; i++) {
