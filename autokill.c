@@ -101,7 +101,7 @@ static const struct argp_option options[] = {
 	 "system allows)", 5},
 	{"wait-all", OPT_WAIT_ALL, NULL, 0,
 	 "subreaper, cgroup: when COMMAND exits, wait for the rest of its tree to finish instead "
-	 "of running the ladder on it", 5},
+	 "of running the ladder on it (a usage error with pgrp or pidns)", 5},
 	{0},
 };
 
@@ -330,19 +330,30 @@ static struct opts parse_args(int argc, char **argv)
 		       o.contain == CONTAIN_SUBREAPER || o.contain == CONTAIN_CGROUP ||
 				       o.contain == CONTAIN_AUTO ?
 				       "this --contain needs autokill to stay; with a hand-off use pgrp or pidns" :
-				       NULL);
+				       NULL,
+		       1);
 	if (o.c.die_with_parent && (o.h.pidfd_fd >= 0 || o.h.send_fd >= 0))
 		usage_error("--die-with-parent cannot be combined with a hand-off: the holder "
 			    "decides when COMMAND dies");
+	if (o.wait_all && (o.contain == CONTAIN_PGRP || o.contain == CONTAIN_PIDNS))
+		usage_error("--wait-all needs --contain=subreaper, cgroup or auto: with %s nothing "
+			    "of the tree is left to wait for when COMMAND exits",
+			    contain_name(o.contain));
+	cli_reserve_stdio();
 	return o;
 }
 
 /* The first signal the leash sends: the ladder's first that sends something (`-s 0` sends
- * nothing), else KILL, which the leash always ends with. */
+ * nothing) and that COMMAND does not ignore from the start (under nohup, HUP is ignored and
+ * inherited so by COMMAND: it would be no floor at all), else KILL, which the leash always
+ * ends with. */
 static int leash_first_signal(const struct ladder *l)
 {
+	struct sigaction sa;
+
 	for (int i = 0; i < l->n; i++)
-		if (l->sig[i] != 0)
+		if (l->sig[i] != 0 &&
+		    (sigaction(l->sig[i], NULL, &sa) < 0 || sa.sa_handler != SIG_IGN))
 			return l->sig[i];
 	return SIGKILL;
 }
@@ -389,9 +400,10 @@ static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct sp
 	req->nnp = o->c.nnp == 1;
 	/* The floor under the watcher: if both autokill and the watcher die, COMMAND still
 	 * gets the first step of the ladder from the kernel. Not when handing off: autokill
-	 * leaves at once, and NEXT must not find a child it did not fork. */
+	 * leaves at once, and NEXT must not find a child it did not fork; COMMAND is orphaned
+	 * instead, its intermediate being the floor until the leash holds (spawn_release). */
 	req->pdeathsig = handing ? 0 : leash_first_signal(&o->ladder);
-	req->orphan = o->h.pidfd_fd >= 0;
+	req->orphan = req->floor = handing;
 	if (spawn_command(req, res) < 0)
 		spawn_die(o->c.cmd[0], res);
 	return false;
@@ -493,20 +505,53 @@ static int exit_code(const struct opts *o, const struct supervisor *sv, int stat
 	exit_like(status);
 }
 
-/* The holder is someone else from now on: NEXT (chain-loading) or the socket's reader. */
-static noreturn void hand_off(const struct opts *o, struct supervisor *sv, bool kernel)
+/* The holder is someone else from now on: NEXT (chain-loading) or the socket's reader.
+ * COMMAND is leashed first (the watcher, or the kernel's pidfd), then released by its
+ * intermediate; any failure on the way takes COMMAND down before it is reported, so that
+ * 125/126/127 keep meaning "nothing runs". With pidns, the holder gets COMMAND's own pidfd
+ * and pid, passed up by the init, and the init's pidfd is the kernel mode's leash. */
+static noreturn void hand_off(const struct opts *o, struct supervisor *sv,
+			      const struct spawn_req *req, struct spawn_res *res, bool kernel)
 {
 	struct leash leash = {-1, 0, -1};
+	bool same = res->cmd_pidfd == res->pidfd;
+	char msg[512];
+	int st, leash_fd;
 
-	if (!kernel && leash_start(sv, &leash, o->h.pidfd_fd >= 0, false) < 0)
+	if (!kernel && leash_start(sv, &leash, o->h.pidfd_fd >= 0, false) < 0) {
+		int e = errno;
+
+		spawn_take_down(req, res);
+		errno = e;
 		err(EXIT_TOOL_FAILURE, "cannot start the leash watcher");
+	}
+	spawn_release(res);
+	if (!kernel && !req->pidns)
+		check_adopter(res->cmd_pidfd, res->cmd_pid,
+			      "run the holder under a reaping init or subreaper, or use Linux 7.1+; "
+			      "see autokill(1)");
+	handoff_clear(&o->h, &res->pidfd);
+	if (same)
+		res->cmd_pidfd = res->pidfd;
+	else
+		handoff_clear(&o->h, &res->cmd_pidfd);
+	handoff_clear(&o->h, &leash.lifeline);
+	leash_fd = !kernel ? leash.lifeline : same ? -1 : res->pidfd;
 	if (o->h.send_fd >= 0) {
-		if (handoff_send(&o->h, sv->pid, sv->pidfd, leash.lifeline,
-				 kernel ? "kernel" : "userspace") < 0)
-			err(EXIT_TOOL_FAILURE, "cannot send the pidfd on fd %d", o->h.send_fd);
+		if (handoff_send(&o->h, res->cmd_pid, res->cmd_pidfd, leash_fd,
+				 kernel ? "kernel" : "userspace") < 0) {
+			int e = errno;
+
+			spawn_take_down(req, res);
+			errx(EXIT_TOOL_FAILURE, "--send-pidfd=%d: cannot send the pidfd: %s",
+			     o->h.send_fd, strerror(e));
+		}
 		exit(0);
 	}
-	handoff_exec(&o->h, "AUTOKILL", sv->pid, sv->pidfd, leash.lifeline);
+	st = handoff_exec(&o->h, "AUTOKILL", res->cmd_pid, res->cmd_pidfd, leash_fd, msg,
+			  sizeof(msg));
+	spawn_take_down(req, res);
+	errx(st, "%s", msg);
 }
 
 int main(int argc, char **argv)
@@ -517,7 +562,7 @@ int main(int argc, char **argv)
 				.tty_fd = -1};
 	struct spawn_res res;
 	struct leash leash = {-1, 0, -1};
-	struct status_stream stream = {o.c.status_fd, false};
+	struct status_stream stream = {o.c.status_fd, false, false};
 	struct cgroup cg = {.dirfd = -1, .eventsfd = -1};
 	int nsfd = -1;
 	sigset_t orig;
@@ -560,8 +605,8 @@ int main(int argc, char **argv)
 	/* A keeper whose holder died does what the kernel's leash would: KILL at once. */
 	sv.leash_kill = kernel;
 	if (o.c.verbose > 1)
-		cli_verbose_started(&o.c, res.pid, res.method);
-	status_start(&stream, "autokill", res.pid, kernel, req.nnp, contain_name(o.contain),
+		cli_verbose_started(&o.c, res.cmd_pid, res.method);
+	status_start(&stream, "autokill", res.cmd_pid, kernel, req.nnp, contain_name(o.contain),
 		     res.method, res.kflags);
 	sv.status = &stream;
 	sv.contain = o.contain;
@@ -583,7 +628,7 @@ int main(int argc, char **argv)
 	sv.alrm_fires = true;
 	sv.timeout_compat = o.as_timeout;
 	if (o.h.pidfd_fd >= 0 || o.h.send_fd >= 0)
-		hand_off(&o, &sv, kernel);
+		hand_off(&o, &sv, &req, &res, kernel);
 	/* The cgroup is killed whole on the holder's death by the watcher, kernel leash or not. */
 	if (!kernel || o.contain == CONTAIN_CGROUP) {
 		if (leash_start(&sv, &leash, false, kernel) < 0)

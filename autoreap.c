@@ -147,7 +147,9 @@ static struct opts parse_args(int argc, char **argv)
 	cli_init("autoreap", argv);
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
 	handoff_finish(&o.h, o.c.cmd,
-		       o.wait ? "--wait cannot be combined with a hand-off: the holder waits" : NULL);
+		       o.wait ? "--wait cannot be combined with a hand-off: the holder waits" : NULL,
+		       0);
+	cli_reserve_stdio();
 	return o;
 }
 
@@ -188,72 +190,92 @@ static bool spawn_reaped(const struct opts *o, struct spawn_req *req, struct spa
 	return false;
 }
 
-static void write_pid_file(const char *path, pid_t pid)
-{
-	char tmp[4096], buf[32];
-	int fd, n = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
+/* The pid file is written in two steps around the start: its temporary file is created
+ * before COMMAND starts, so a path that cannot be written (a missing directory) fails with
+ * nothing started; after the start it is filled in and renamed into place, so a reader
+ * sees the old file or the whole new one, never a partial pid. */
+static char pid_tmp[4096];
 
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+static void pid_tmp_remove(void)
+{
+	if (pid_tmp[0])
+		unlink(pid_tmp);
+}
+
+static int pid_file_prepare(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if (!path)
+		return -1;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		errx(EXIT_TOOL_FAILURE, "cannot write pid file '%s': %s", path, strerror(EISDIR));
+	if (snprintf(pid_tmp, sizeof(pid_tmp), "%s.XXXXXX", path) >= (int)sizeof(pid_tmp))
 		errx(EXIT_TOOL_FAILURE, "pid file name too long: '%s'", path);
-	/* A reader sees the old file or the whole new one, never a partial pid. */
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0 || write_all(fd, buf, (size_t)n) < 0 || fchmod(fd, 0644) < 0 ||
-	    close(fd) < 0 || rename(tmp, path) < 0) {
-		int e = errno;
-
-		unlink(tmp);
-		errno = e;
-		warn("cannot write pid file '%s'", path);
+	fd = mkostemp(pid_tmp, O_CLOEXEC);
+	if (fd < 0) {
+		pid_tmp[0] = '\0';
+		err(EXIT_TOOL_FAILURE, "cannot write pid file '%s'", path);
 	}
+	atexit(pid_tmp_remove);
+	return fd;
 }
 
-/* /proc/PID/status: does PID catch, ignore or block SIGCHLD? A process doing none of these
- * never learns that a child died, so it does not reap (this machine's PID 1 is such). */
-static bool looks_like_reaper(pid_t pid, char *name, size_t namelen)
+static int pid_file_commit(const char *path, int fd, pid_t pid)
 {
-	char path[64], line[256];
-	unsigned long long mask, all = 0;
-	FILE *f;
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return true;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Name: %63s", name) == 1)
-			name[namelen - 1] = '\0';
-		else if ((sscanf(line, "SigBlk: %llx", &mask) == 1 ||
-			  sscanf(line, "SigIgn: %llx", &mask) == 1 ||
-			  sscanf(line, "SigCgt: %llx", &mask) == 1))
-			all |= mask;
-	}
-	fclose(f);
-	return all & (1ULL << (SIGCHLD - 1));
+	if (write_all(fd, buf, (size_t)n) < 0 || fchmod(fd, 0644) < 0 || close(fd) < 0 ||
+	    rename(pid_tmp, path) < 0)
+		return -1;
+	pid_tmp[0] = '\0';
+	return 0;
 }
 
-/* Userspace fire-and-forget: COMMAND is an orphan now, adopted by its reaper. */
-static void check_reaper(int fd, pid_t pid)
-{
-	char name[64] = "?";
-	pid_t ppid;
-
-	/* Gone already, and reaped: whoever adopted it does reap. */
-	if (pidfd_ppid(fd, pid, &ppid) == 0 && !looks_like_reaper(ppid, name, sizeof(name)))
-		warnx("warning: COMMAND's new parent, pid %d (%s), does not seem to reap orphans: "
-		      "COMMAND will stay a zombie after it exits (use --wait, a reaping init or "
-		      "subreaper, or Linux 7.1+; see autoreap(1))",
-		      (int)ppid, name);
-}
-
-static void announce(const struct opts *o, pid_t pid)
+/* -p and --pid-file, once COMMAND runs. A pid file that cannot be written after all means
+ * a COMMAND nobody can find: it is taken down before the failure is reported. */
+static void announce(const struct opts *o, int pid_fd, const struct spawn_req *req,
+		     struct spawn_res *res)
 {
 	if (o->print_pid) {
-		printf("%d\n", (int)pid);
+		printf("%d\n", (int)res->cmd_pid);
 		if (fflush(stdout) == EOF)
 			warn("cannot print the pid");
 	}
-	if (o->pid_file)
-		write_pid_file(o->pid_file, pid);
+	if (o->pid_file && pid_file_commit(o->pid_file, pid_fd, res->cmd_pid) < 0) {
+		int e = errno;
+
+		spawn_take_down(req, res);
+		errx(EXIT_TOOL_FAILURE, "cannot write pid file '%s': %s (COMMAND was killed)",
+		     o->pid_file, strerror(e));
+	}
+}
+
+/* The hand-off of fire-and-forget; a failure takes COMMAND down before it is reported. */
+static void hand_off(const struct opts *o, const struct spawn_req *req, struct spawn_res *res,
+		     bool kernel)
+{
+	char msg[512];
+	int st;
+
+	if (o->h.send_fd >= 0) {
+		if (handoff_send(&o->h, res->cmd_pid, res->cmd_pidfd, -1,
+				 kernel ? "kernel" : "userspace") < 0) {
+			int e = errno;
+
+			spawn_take_down(req, res);
+			errx(EXIT_TOOL_FAILURE, "--send-pidfd=%d: cannot send the pidfd: %s",
+			     o->h.send_fd, strerror(e));
+		}
+		return;
+	}
+	handoff_clear(&o->h, &res->pidfd);
+	res->cmd_pidfd = res->pidfd;
+	st = handoff_exec(&o->h, "AUTOREAP", res->cmd_pid, res->cmd_pidfd, -1, msg, sizeof(msg));
+	spawn_take_down(req, res);
+	errx(st, "%s", msg);
 }
 
 int main(int argc, char **argv)
@@ -262,11 +284,11 @@ int main(int argc, char **argv)
 	struct supervisor sv = {.leash_fd = -1, .tty_fd = -1};
 	struct spawn_req req = {.tty_fd = -1};
 	struct spawn_res res;
-	struct status_stream stream = {o.c.status_fd, false};
+	struct status_stream stream = {o.c.status_fd, false, false};
 	sigset_t orig;
 	const char *call;
 	bool kernel;
-	int status, nsfd = -1;
+	int status, nsfd = -1, pid_fd;
 
 	/* A caller's ignored SIGCHLD (inherited across exec) would have the kernel reap our
 	 * children before we wait for them (COMMAND, the orphans a subreaper adopts).
@@ -284,21 +306,20 @@ int main(int argc, char **argv)
 	req.detach = o.detach;
 	req.nnp = o.c.nnp == 1;
 	req.pgrp = o.setsid ? SPAWN_SESSION : o.wait ? SPAWN_PGRP_NEW : SPAWN_PGRP_KEEP;
+	pid_fd = pid_file_prepare(o.pid_file);
 	if (!o.wait) {
 		kernel = spawn_reaped(&o, &req, &res);
-		cli_verbose_started(&o.c, res.pid, res.method);
-		status_start(&stream, "autoreap", res.pid, kernel, req.nnp,
+		cli_verbose_started(&o.c, res.cmd_pid, res.method);
+		status_start(&stream, "autoreap", res.cmd_pid, kernel, req.nnp,
 			     o.setsid ? "session" : "none", res.method, res.kflags);
-		announce(&o, res.pid);
+		announce(&o, pid_fd, &req, &res);
+		spawn_release(&res);
 		if (!kernel && !o.quiet)
-			check_reaper(res.pidfd, res.pid);
-		if (o.h.send_fd >= 0) {
-			if (handoff_send(&o.h, res.pid, res.pidfd, -1,
-					 kernel ? "kernel" : "userspace") < 0)
-				err(EXIT_TOOL_FAILURE, "cannot send the pidfd on fd %d", o.h.send_fd);
-		} else if (o.h.pidfd_fd >= 0) {
-			handoff_exec(&o.h, "AUTOREAP", res.pid, res.pidfd, -1);
-		}
+			check_adopter(res.cmd_pidfd, res.cmd_pid,
+				      "use --wait, a reaping init or subreaper, or Linux 7.1+; see "
+				      "autoreap(1)");
+		if (o.h.send_fd >= 0 || o.h.pidfd_fd >= 0)
+			hand_off(&o, &req, &res, kernel);
 		return 0;
 	}
 	if (pidfd_calls_work(&call) < 0)
@@ -317,13 +338,13 @@ int main(int argc, char **argv)
 	if (o.contain == CONTAIN_PIDNS)
 		nsfd = pidns_prepare(&req);
 	kernel = spawn_reaped(&o, &req, &res);
-	cli_verbose_started(&o.c, res.pid, res.method);
+	cli_verbose_started(&o.c, res.cmd_pid, res.method);
 	if (o.c.verbose && o.contain != CONTAIN_PGRP)
 		warnx("containment: %s%s", contain_name(o.contain),
 		      req.userns ? " (with a user namespace)" : "");
-	status_start(&stream, "autoreap", res.pid, kernel, req.nnp,
+	status_start(&stream, "autoreap", res.cmd_pid, kernel, req.nnp,
 		     o.setsid ? "session" : contain_name(o.contain), res.method, res.kflags);
-	announce(&o, res.pid);
+	announce(&o, pid_fd, &req, &res);
 	sv.status = &stream;
 	sv.pidfd = res.pidfd;
 	sv.pid = res.pid;

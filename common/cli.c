@@ -67,6 +67,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (o->status_fd == 0 || fcntl(o->status_fd, F_GETFL) < 0 ||
 		    (fcntl(o->status_fd, F_GETFL) & O_ACCMODE) == O_RDONLY)
 			argp_error(state, "--status-fd=%s is not an fd open for writing", arg);
+		/* The tool's stream, not COMMAND's (nor NEXT's): a COMMAND holding it would keep
+		 * a reader such as $(...) waiting, and could forge records. */
+		if (o->status_fd > 2)
+			fcntl(o->status_fd, F_SETFD, FD_CLOEXEC);
 		return 0;
 	case ARGP_KEY_ARG:
 		/* The first operand is COMMAND: everything from here on is COMMAND's, so that
@@ -101,6 +105,19 @@ void cli_init(const char *prog, char **argv)
 	tool_name = prog;
 	argp_program_version_hook = NULL;
 	argp_err_exit_status = EXIT_TOOL_FAILURE;
+}
+
+void cli_reserve_stdio(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free number: FD itself, as the lower ones are open by now. */
+		if (open("/dev/null", O_RDWR | O_CLOEXEC) != fd) {
+			fprintf(stderr, "%s: cannot open /dev/null: %s\n", tool_name, strerror(errno));
+			exit(EXIT_TOOL_FAILURE);
+		}
+	}
 }
 
 _Noreturn void usage_error(const char *fmt, ...)

@@ -31,6 +31,12 @@ extern const struct argp_child cli_children[];
 /* Sets argp's globals (version, exit status 125 for usage errors) for the tool. */
 void cli_init(const char *prog, char **argv);
 
+/* Fds 0-2 that the caller closed get a close-on-exec /dev/null: no fd the tool creates
+ * (a pidfd, a pipe, a socket) can then land on them, where a dup2 onto stdio or a message
+ * written to stderr would hit it; and COMMAND, whose execve closes the placeholders, still
+ * finds them closed, as its caller left them. Call once the options are parsed. */
+void cli_reserve_stdio(void);
+
 /* A usage error found after parsing: one line naming the problem plus the --help hint,
  * exit 125, as argp does for its own errors. */
 _Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -393,7 +393,7 @@ static int cgroup2_mount(char *out, size_t len)
 	}
 	fclose(f);
 	if (found < 0)
-		errno = ENOENT;
+		errno = 0;
 	return found;
 }
 
@@ -436,9 +436,10 @@ int cgroup_create(struct cgroup *cg, char *err, size_t errlen)
 
 	memset(cg, 0, sizeof(*cg));
 	cg->dirfd = cg->eventsfd = -1;
+	errno = 0;
 	if (cgroup2_mount(mnt, sizeof(mnt)) < 0) {
-		/* Under a small fd limit (EMFILE) the hierarchy may well be there. */
-		if (errno != ENOENT)
+		/* Unreadable (EMFILE under a tiny fd limit) is not the same as absent. */
+		if (errno)
 			snprintf(err, errlen, "cannot read /proc/self/mountinfo: %s", strerror(errno));
 		else
 			snprintf(err, errlen, "no cgroup v2 hierarchy is mounted (looked in /proc/self/mountinfo)");

@@ -8,6 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -68,9 +72,30 @@ char **handoff_split(char **cmd, const char **why)
 	return NULL;
 }
 
-void handoff_finish(struct handoff *h, char **cmd, const char *stays)
+/* What can be known about the socket before COMMAND starts: a message on it can only
+ * reach a reader if it is connected and its peer is still there. NULL, or why not. */
+static const char *unfit_socket(int fd)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	struct pollfd p = {fd, POLLOUT, 0};
+	int v = 0;
+	socklen_t vlen = sizeof(v);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &vlen) == 0 && v)
+		return "a listening socket";
+	if (getpeername(fd, (struct sockaddr *)&peer, &len) < 0)
+		return "not connected";
+	if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)))
+		return "closed by its peer";
+	return NULL;
+}
+
+void handoff_finish(struct handoff *h, char **cmd, const char *stays, int extra)
 {
 	struct stat st;
+	struct rlimit rl;
+	const char *why;
 	int domain;
 	socklen_t len = sizeof(domain);
 
@@ -87,6 +112,11 @@ void handoff_finish(struct handoff *h, char **cmd, const char *stays)
 	}
 	if (h->pidfd_fd >= 0 && h->pidfd_fd <= 2)
 		usage_error("--pidfd-fd=%d would replace stdin, stdout or stderr", h->pidfd_fd);
+	/* Checked now: found out after COMMAND has started, it would have to be killed. */
+	if (h->pidfd_fd >= 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    (rlim_t)h->pidfd_fd + (rlim_t)extra >= rl.rlim_cur)
+		usage_error("--pidfd-fd=%d: fd %d is not below the fd limit (%llu)", h->pidfd_fd,
+			    h->pidfd_fd + extra, (unsigned long long)rl.rlim_cur);
 	if (h->send_fd < 0)
 		return;
 	if (fstat(h->send_fd, &st) < 0)
@@ -95,17 +125,32 @@ void handoff_finish(struct handoff *h, char **cmd, const char *stays)
 	    getsockopt(h->send_fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
 	    domain != AF_UNIX)
 		usage_error("--send-pidfd=%d is not a unix socket", h->send_fd);
+	why = unfit_socket(h->send_fd);
+	if (why)
+		usage_error("--send-pidfd=%d: %s", h->send_fd, why);
+	/* Ours to write on, not COMMAND's: it could forge a message on it. */
+	if (h->send_fd > 2)
+		fcntl(h->send_fd, F_SETFD, FD_CLOEXEC);
 }
 
-/* Puts FD at number TARGET without close-on-exec. */
-static void place(int fd, int target)
+void handoff_clear(const struct handoff *h, int *fd)
 {
-	if (fd == target) {
-		if (fcntl(fd, F_SETFD, 0) < 0)
-			err(EXIT_TOOL_FAILURE, "fcntl");
-	} else if (dup2(fd, target) < 0) {
-		err(EXIT_TOOL_FAILURE, "cannot place the pidfd at fd %d", target);
-	}
+	int n = h->pidfd_fd, moved;
+
+	if (n < 0 || *fd < 0 || (*fd != n && *fd != n + 1))
+		return;
+	moved = fcntl(*fd, F_DUPFD_CLOEXEC, n + 2);
+	if (moved < 0)
+		return;
+	close(*fd);
+	*fd = moved;
+}
+
+/* Puts a copy of FD at number TARGET, without close-on-exec; FD itself is elsewhere
+ * (handoff_clear), so this never closes a descriptor we still need. */
+static int place(int fd, int target)
+{
+	return dup2(fd, target) < 0 ? -1 : 0;
 }
 
 /* Whether the holder can read COMMAND's exit status through the pidfd: only where the
@@ -117,22 +162,20 @@ static const char *status_source(void)
 	return pidfd_exit_info_works() ? "pidfd" : "unavailable";
 }
 
-_Noreturn void handoff_exec(const struct handoff *h, const char *prefix, pid_t pid, int pidfd,
-			    int leash)
+int handoff_exec(const struct handoff *h, const char *prefix, pid_t pid, int pidfd, int leash,
+		 char *msg, size_t msglen)
 {
 	int n = h->pidfd_fd;
 	char name[32], val[32];
 
-	/* The leash first: when it already sits at N, placing the pidfd would close it. */
-	if (leash >= 0) {
-		if (leash == n) {
-			leash = fcntl(leash, F_DUPFD_CLOEXEC, n + 2);
-			if (leash < 0)
-				err(EXIT_TOOL_FAILURE, "fcntl");
-		}
-		place(leash, n + 1);
+	if (leash >= 0 && place(leash, n + 1) < 0) {
+		snprintf(msg, msglen, "cannot place the leash at fd %d: %s", n + 1, strerror(errno));
+		return EXIT_TOOL_FAILURE;
 	}
-	place(pidfd, n);
+	if (place(pidfd, n) < 0) {
+		snprintf(msg, msglen, "cannot place the pidfd at fd %d: %s", n, strerror(errno));
+		return EXIT_TOOL_FAILURE;
+	}
 	snprintf(name, sizeof(name), "%s_PIDFD", prefix);
 	snprintf(val, sizeof(val), "%d", n);
 	setenv(name, val, 1);
@@ -147,8 +190,45 @@ _Noreturn void handoff_exec(const struct handoff *h, const char *prefix, pid_t p
 		setenv(name, val, 1);
 	}
 	execvp(h->next[0], h->next);
-	warn("cannot run '%s'", h->next[0]);
-	exit(exec_errno_status(errno));
+	snprintf(msg, msglen, "cannot run NEXT '%s': %s", h->next[0], strerror(errno));
+	return exec_errno_status(errno);
+}
+
+/* /proc/PID/status: does PID catch, ignore or block SIGCHLD? A process doing none of these
+ * never learns that a child died, so it does not reap (this machine's PID 1 is such). */
+static bool looks_like_reaper(pid_t pid, char *name, size_t namelen)
+{
+	char path[64], line[256];
+	unsigned long long mask, all = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Name: %63s", name) == 1)
+			name[namelen - 1] = '\0';
+		else if ((sscanf(line, "SigBlk: %llx", &mask) == 1 ||
+			  sscanf(line, "SigIgn: %llx", &mask) == 1 ||
+			  sscanf(line, "SigCgt: %llx", &mask) == 1))
+			all |= mask;
+	}
+	fclose(f);
+	return all & (1ULL << (SIGCHLD - 1));
+}
+
+void check_adopter(int pidfd, pid_t pid, const char *advice)
+{
+	char name[64] = "?";
+	pid_t ppid;
+
+	/* Gone already, and reaped: whoever adopted it does reap. */
+	if (pidfd_ppid(pidfd, pid, &ppid) == 0 && !looks_like_reaper(ppid, name, sizeof(name)))
+		warnx("warning: COMMAND's new parent, pid %d (%s), does not seem to reap orphans: "
+		      "COMMAND will stay a zombie after it exits and its exit status will never be "
+		      "known (%s)",
+		      (int)ppid, name, advice);
 }
 
 int handoff_send(const struct handoff *h, pid_t pid, int pidfd, int leash, const char *mode)

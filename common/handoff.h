@@ -11,6 +11,7 @@
 #define AUTOREAP_HANDOFF_H
 
 #include <argp.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 struct handoff {
@@ -23,20 +24,32 @@ struct handoff {
 extern const struct argp handoff_argp;
 
 /* After parsing: splits COMMAND [ARG]... ';' NEXT [ARG]... at the first argument that is
- * exactly ";" (for --pidfd-fd) and checks the fds before anything is spawned. STAYS: why
- * the other options given need the tool to stay (a hand-off is then refused), or NULL.
- * Usage errors exit 125. */
-void handoff_finish(struct handoff *h, char **cmd, const char *stays);
+ * exactly ";" (for --pidfd-fd) and checks the fds before anything is spawned: N (and the
+ * EXTRA fds after it that the tool may place) below the fd limit, a --send-pidfd socket
+ * that is a connected unix socket whose peer is there (then made close-on-exec: COMMAND
+ * must not write on it). STAYS: why the other options given need the tool to stay (a
+ * hand-off is then refused), or NULL. Usage errors exit 125. */
+void handoff_finish(struct handoff *h, char **cmd, const char *stays, int extra);
 
 /* Splits COMMAND [ARG]... ';' NEXT [ARG]... at the first argument that is exactly ";": ends
  * COMMAND there (the ";" becomes its NULL) and returns NEXT; or NULL with *WHY saying what
  * is missing (COMMAND unchanged when there is no NEXT). */
 char **handoff_split(char **cmd, const char **why);
 
-/* Execs NEXT with the fds in place (never returns; 127/126 if NEXT cannot run). LEASH is
- * -1 when the pidfd itself is the leash (or there is none, for autoreap). */
-_Noreturn void handoff_exec(const struct handoff *h, const char *prefix, pid_t pid, int pidfd,
-			    int leash);
+/* Moves *FD off the numbers where NEXT gets its fds (N, N+1), so that placing them there
+ * closes nothing the tool still needs. Call it for every fd the tool keeps. */
+void handoff_clear(const struct handoff *h, int *fd);
+
+/* Execs NEXT with the fds in place. LEASH is -1 when the pidfd itself is the leash (or
+ * there is none, for autoreap). Returns only on failure: the exit status (125, or 126/127
+ * if NEXT cannot run) and, in MSG, the line to report once COMMAND has been taken down. */
+int handoff_exec(const struct handoff *h, const char *prefix, pid_t pid, int pidfd, int leash,
+		 char *msg, size_t msglen);
+
+/* Userspace mode, once COMMAND is orphaned: warns when its new parent does not look like
+ * a process that reaps, since its exit status then never becomes readable. ADVICE: what
+ * to do about it. */
+void check_adopter(int pidfd, pid_t pid, const char *advice);
 
 /* Sends the fds and the message; returns 0 or -1 with errno. */
 int handoff_send(const struct handoff *h, pid_t pid, int pidfd, int leash, const char *mode);

@@ -1,9 +1,12 @@
 /* spawn.c: clone with a fallback chain, the child's set-up before execve, and exit status
  * through pidfds.
  *
- * The child reports a failed set-up or execve over a close-on-exec pipe: end of file means
- * execve succeeded, a record means it did not. This is what lets the tools exit 127/126
- * with the reason instead of "started, then died".
+ * The child reports a failed set-up or execve over a close-on-exec socket: end of file
+ * means execve succeeded, a failure record means it did not. This is what lets the tools
+ * exit 127/126 with the reason instead of "started, then died". A socket, not a pipe, so
+ * that a process between us and COMMAND (the orphaning intermediate, the PID namespace's
+ * init) can pass COMMAND's pidfd up with SCM_RIGHTS: every pid the tools act on comes from
+ * a pidfd for a process they created, never from a number read in another namespace.
  */
 #include "config.h"
 
@@ -20,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -34,15 +38,25 @@
 struct report {
 	int stage; /* index into stage_names; 0: success */
 	int err;
-	pid_t pid; /* orphan mode: COMMAND's pid */
+	pid_t pid; /* from an intermediate: COMMAND's pid, read from its pidfd */
 };
 
 enum { ST_OK, ST_SETSID, ST_SETPGID, ST_TCSETPGRP, ST_DEVNULL, ST_NNP, ST_PDEATHSIG,
-       ST_EXEC, ST_FORK };
+       ST_EXEC, ST_FORK, ST_SIGNALFD, ST_CLONE3, ST_CLONE, ST_SOCKET, ST_UIDMAP,
+       ST_PIDFD_OPEN };
 static const char *const stage_names[] = {
 	"", "setsid", "setpgid", "tcsetpgrp", "/dev/null", "no_new_privs", "parent-death signal",
-	"execve", "fork",
+	"execve", "fork", "signalfd", "clone3", "clone", "socketpair", "uid_map", "pidfd_open",
 };
+
+/* A stage named by a nested spawn_command, to pass up as is. */
+static int stage_of(const char *name)
+{
+	for (int i = 1; i < (int)(sizeof(stage_names) / sizeof(stage_names[0])); i++)
+		if (strcmp(stage_names[i], name) == 0)
+			return i;
+	return ST_FORK;
+}
 
 /* A descriptor that the -d rule sends to /dev/null: a terminal, a pipe or a socket, i.e.
  * something that ties COMMAND to its caller; files and devices were redirected on purpose. */
@@ -162,48 +176,94 @@ static pid_t clone_child(const struct spawn_req *req, struct spawn_res *res, int
 	return pid;
 }
 
-static int read_report(int fd, struct report *r)
+/* Success, with up to two pidfds: COMMAND's (or its init's), then, from an init, COMMAND's. */
+static void send_report(int fd, const int *fds, int nfds, pid_t pid)
 {
+	struct report r = {ST_OK, 0, pid};
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {&r, sizeof(r)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *c;
+
+	memset(&u, 0, sizeof(u));
+	msg.msg_control = u.buf;
+	msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+	while (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
+
+/* 1 with a record (and its fds, close-on-exec, -1 where none came), 0 at end of file. */
+static int read_report(int fd, struct report *r, int fds[2])
+{
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {r, sizeof(*r)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *c;
 	ssize_t n;
 
+	fds[0] = fds[1] = -1;
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
 	do
-		n = read(fd, r, sizeof(*r));
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
+	for (c = CMSG_FIRSTHDR(&msg); n > 0 && c; c = CMSG_NXTHDR(&msg, c)) {
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(fds, CMSG_DATA(c), sizeof(int) * (k > 2 ? 2 : k));
+	}
 	return n == (ssize_t)sizeof(*r) ? 1 : 0;
 }
 
-/* Orphan mode, in the intermediate process: starts COMMAND, waits for its execve, reaps
- * it if it failed (so a failure leaves no zombie for a reaper that may never reap), and
- * passes the outcome up. It then stays, keeping COMMAND's pid from being reused, until the
- * tool has opened a pidfd for it and closed HOLD; its exit hands COMMAND to the nearest
- * reaper. */
+/* The socket both ends of which are close-on-exec; -1 with errno. */
+static int report_pair(int p[2])
+{
+	return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p);
+}
+
+/* Orphan mode, in the intermediate process: starts COMMAND (or its namespace's init) as
+ * its own child, passes the outcome and the pidfds up, and stays, keeping COMMAND's pid
+ * from being reused and COMMAND from being anyone else's, until the tool says on HOLD that
+ * it may go (1: its exit hands COMMAND to the nearest reaper) or must kill COMMAND first
+ * (2: a failure after the start). With req->floor, end of file without a word means the
+ * tool died between the start and the leash: nobody would ever take COMMAND down, so the
+ * intermediate does, at once. */
 static noreturn void orphan_parent(const struct spawn_req *req, int up, int hold)
 {
 	struct spawn_req inner = *req;
-	struct report r = {ST_OK, 0, 0};
-	int p[2];
-	pid_t pid;
-	char c;
+	struct spawn_res res;
+	int fds[2];
+	ssize_t n;
+	char go = 0;
 
 	inner.orphan = false;
 	inner.pdeathsig = 0;
-	if (pipe2(p, O_CLOEXEC) < 0)
-		child_fail(up, ST_FORK, errno);
-	pid = fork();
-	if (pid < 0)
-		child_fail(up, ST_FORK, errno);
-	if (pid == 0) {
-		close(p[0]);
-		child_exec(&inner, p[1], getppid());
-	}
-	close(p[1]);
-	if (read_report(p[0], &r))
-		waitpid(pid, NULL, 0);
-	r.pid = pid;
-	(void)!write(up, &r, sizeof(r));
+	if (spawn_command(&inner, &res) < 0)
+		child_fail(up, strcmp(res.stage, "execve") == 0 ? ST_EXEC : stage_of(res.stage),
+			   res.err);
+	fds[0] = res.pidfd;
+	fds[1] = res.cmd_pidfd;
+	send_report(up, fds, res.cmd_pidfd != res.pidfd ? 2 : 1, res.cmd_pid);
 	close(up);
-	while (read(hold, &c, 1) < 0 && errno == EINTR)
-		;
+	do
+		n = read(hold, &go, 1);
+	while (n < 0 && errno == EINTR);
+	if ((n == 1 && go == 2) || (n != 1 && req->floor)) {
+		spawn_kill(&inner, &res);
+		waitpid(res.pid, NULL, 0);
+	}
 	_exit(0);
 }
 
@@ -215,7 +275,7 @@ static noreturn void ns_init(const struct spawn_req *req, int up, int sync)
 {
 	struct spawn_req inner = *req;
 	struct spawn_res res;
-	sigset_t all;
+	sigset_t all, orig;
 	int sfd, st = 0;
 	char c;
 
@@ -228,13 +288,31 @@ static noreturn void ns_init(const struct spawn_req *req, int up, int sync)
 	inner.kflags = 0;
 	inner.cgroup_fd = 0;
 	inner.pdeathsig = 0;
-	/* The tool's mask (every relayed signal blocked) is inherited: read them here. */
-	sigprocmask(SIG_BLOCK, NULL, &all);
-	sigaddset(&all, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &all, NULL);
+	/* Every signal is read here and relayed: a namespace init ignores the ones it has no
+	 * handler for, so one left unblocked (the tool's mask blocks none in a hand-off) would
+	 * never reach COMMAND. COMMAND gets the mask we started with. */
+	sigfillset(&all);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGTRAP);
+	sigdelset(&all, SIGSYS);
+	sigprocmask(SIG_BLOCK, &all, &orig);
+	if (!inner.mask)
+		inner.mask = &orig;
 	sfd = signalfd(-1, &all, SFD_CLOEXEC);
+	/* Without it, nothing would ever be relayed or reaped. */
+	if (sfd < 0)
+		child_fail(up, ST_SIGNALFD, errno);
 	if (spawn_command(&inner, &res) < 0)
-		child_fail(up, strcmp(res.stage, "execve") == 0 ? ST_EXEC : ST_FORK, res.err);
+		child_fail(up, strcmp(res.stage, "execve") == 0 ? ST_EXEC : stage_of(res.stage),
+			   res.err);
+	/* COMMAND's pidfd, for the tool to learn COMMAND's pid in its own namespace; and
+	 * COMMAND is not reaped (its pid stays readable) until the tool has read it. */
+	send_report(up, &res.pidfd, 1, 0);
+	while (recv(up, &c, 1, 0) < 0 && errno == EINTR)
+		;
 	close(up);
 	prctl(PR_SET_NAME, "autokill-init");
 	for (;;) {
@@ -380,43 +458,54 @@ static int write_id_maps(pid_t pid)
 	return 0;
 }
 
+static void close_pair(int p[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (p[i] >= 0)
+			close(p[i]);
+	p[0] = p[1] = -1;
+}
+
 int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 {
 	struct report r = {ST_OK, 0, 0};
+	struct spawn_req outer = *req;
 	pid_t parent = getpid();
-	int p[2], hold[2] = {-1, -1}, sync[2] = {-1, -1}, pidfd = -1;
+	int p[2] = {-1, -1}, hold[2] = {-1, -1}, sync[2] = {-1, -1}, got[2] = {-1, -1}, pidfd = -1;
 	/* What clone3 alone can do (kernel flags, a cgroup) and what needs a long-lived
-	 * child (a namespace's init) takes the fork-like path. */
-	bool vm = !req->kflags && req->cgroup_fd <= 0 && !req->pidns;
+	 * child (a namespace's init, an intermediate that holds COMMAND until the leash
+	 * holds) takes the fork-like path. */
+	bool vm = !req->kflags && req->cgroup_fd <= 0 && !req->pidns && !req->floor;
 	pid_t pid;
 
 	memset(res, 0, sizeof(*res));
-	res->pidfd = -1;
+	res->pidfd = res->cmd_pidfd = res->hold = res->inter_pidfd = -1;
 	/* An ignored SIGCHLD inherited from our caller would have the kernel reap our children
 	 * behind our back, and their status would be lost. */
 	signal(SIGCHLD, SIG_DFL);
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		res->stage = "pipe2";
+	/* In orphan mode the intermediate is a plain child; the namespaces are its child's. */
+	if (req->orphan)
+		outer.pidns = outer.userns = false;
+	if (report_pair(p) < 0) {
+		res->stage = "socketpair";
 		res->err = errno;
 		return -1;
 	}
 	res->method = "clone";
 	pid = vm ? spawn_vm(req, p, &pidfd) : 0;
 	vm = pid != 0;
-	if (!vm && ((req->orphan && pipe2(hold, O_CLOEXEC) < 0) ||
-		    (req->userns && pipe2(sync, O_CLOEXEC) < 0))) {
-		res->stage = "pipe2";
+	/* HOLD a socket too: the tool's first pipe after the start is the leash's. */
+	if (!vm && ((req->orphan && report_pair(hold) < 0) ||
+		    (outer.userns && pipe2(sync, O_CLOEXEC) < 0))) {
+		res->stage = hold[0] < 0 && req->orphan ? "socketpair" : "pipe2";
 		res->err = errno;
-		close(p[0]);
-		close(p[1]);
-		if (hold[0] >= 0) {
-			close(hold[0]);
-			close(hold[1]);
-		}
+		close_pair(p);
+		close_pair(hold);
+		close_pair(sync);
 		return -1;
 	}
 	if (!vm)
-		pid = clone_child(req, res, &pidfd);
+		pid = clone_child(&outer, res, &pidfd);
 	if (pid == 0) {
 		close(p[0]);
 		if (req->orphan) {
@@ -441,8 +530,10 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 			res->err = errno;
 			ar_pidfd_send_signal(pidfd, SIGKILL, 0);
 		}
-		close(sync[1]);
 	}
+	/* Closed whatever happened: a clone that failed must not leave it open in the tool. */
+	if (sync[1] >= 0)
+		close(sync[1]);
 	if (pid < 0) {
 		res->stage = res->method;
 		res->err = errno;
@@ -457,49 +548,103 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	res->pid = pid;
 	res->pidfd = pidfd;
 	res->kflags = req->kflags;
-	if (read_report(p[0], &r) && r.stage != ST_OK && !res->stage) {
+	if (read_report(p[0], &r, got) && r.stage != ST_OK && !res->stage) {
 		res->stage = stage_names[r.stage];
 		res->err = r.err;
 	}
+	if (req->orphan && vm) {
+		/* The fast path's intermediate has exited: COMMAND (orphaned already, its pidfd
+		 * taken while it was still the intermediate's child) or, if its execve failed,
+		 * nothing (the intermediate reaped it). */
+		if (res->stage && res->pidfd >= 0) {
+			close(res->pidfd);
+			res->pidfd = -1;
+		}
+		res->cmd_pidfd = res->pidfd;
+		res->cmd_pid = res->pid;
+	} else if (req->orphan) {
+		/* The intermediate passed up its child's pidfd (and COMMAND's, from an init)
+		 * and COMMAND's pid: its child is still its unreaped child, so the pid read from
+		 * the pidfd is its own. */
+		res->inter_pidfd = pidfd;
+		res->hold = hold[1];
+		res->pidfd = got[0];
+		res->cmd_pidfd = got[1] >= 0 ? got[1] : got[0];
+		res->pid = got[0] >= 0 ? pidfd_pid(got[0]) : -1;
+		res->cmd_pid = r.pid;
+		if (!res->stage && res->pid <= 0) {
+			res->stage = "pidfd_open";
+			res->err = ESRCH;
+		}
+	} else if (req->pidns) {
+		/* Read while the init keeps COMMAND unreaped, waiting for our close. */
+		res->cmd_pidfd = got[0];
+		res->cmd_pid = got[0] >= 0 ? pidfd_pid(got[0]) : -1;
+	} else {
+		res->cmd_pidfd = res->pidfd;
+		res->cmd_pid = res->pid;
+	}
 	close(p[0]);
-	if (req->orphan && vm && res->stage && res->pidfd >= 0) {
-		/* COMMAND's execve failed and the intermediate reaped it. */
-		close(res->pidfd);
-		res->pidfd = -1;
-	} else if (req->orphan && !vm) {
-		int cmdfd = -1;
-
-		/* COMMAND is the intermediate's unreaped child until we release it: its pid is
-		 * still its own, so the pidfd cannot name another process. */
-		if (!res->stage && r.pid > 0) {
-			cmdfd = ar_pidfd_open(r.pid);
-			/* No pidfd (refused by seccomp): COMMAND must not run on while we report
-			 * that it could not start. For the same reason its pid is still its. */
-			if (cmdfd < 0) {
-				int e = errno;
-
-				kill(r.pid, SIGKILL);
-				errno = e;
-			}
-		}
-		close(hold[1]);
-		pidfd_wait_status(pidfd, true);
-		close(pidfd);
-		res->pidfd = cmdfd;
-		res->pid = r.pid;
-		if (!res->stage && cmdfd < 0) {
-			res->stage = r.pid > 0 ? "pidfd_open" : "fork";
-			res->err = r.pid > 0 ? errno : ECHILD;
-		}
+	if (!res->stage && res->cmd_pid <= 0) {
+		res->stage = "pidfd_open";
+		res->err = ESRCH;
 	}
 	if (!res->stage)
 		return 0;
-	if (res->pidfd >= 0 && !req->orphan) {
-		pidfd_wait_status(res->pidfd, !(req->kflags & CLONE_AUTOREAP));
-		close(res->pidfd);
-		res->pidfd = -1;
-	}
+	spawn_take_down(req, res);
 	return -1;
+}
+
+void spawn_kill(const struct spawn_req *req, const struct spawn_res *res)
+{
+	/* An init's group is ours: the init alone, whose death the kernel turns into the
+	 * whole namespace's. */
+	if (req->pgrp != SPAWN_PGRP_KEEP && !req->pidns)
+		pidfd_kill_group(res->pidfd, res->pid, SIGKILL);
+	pidfd_kill(res->pidfd, SIGKILL);
+}
+
+void spawn_release(struct spawn_res *res)
+{
+	char go = 1;
+
+	if (res->hold < 0)
+		return;
+	(void)!send(res->hold, &go, 1, MSG_NOSIGNAL);
+	close(res->hold);
+	res->hold = -1;
+	pidfd_wait_status(res->inter_pidfd, true);
+	close(res->inter_pidfd);
+	res->inter_pidfd = -1;
+}
+
+void spawn_take_down(const struct spawn_req *req, struct spawn_res *res)
+{
+	if (res->hold >= 0) {
+		char kill = 2;
+
+		/* The intermediate kills and reaps COMMAND. */
+		(void)!send(res->hold, &kill, 1, MSG_NOSIGNAL);
+		close(res->hold);
+		res->hold = -1;
+		pidfd_wait_status(res->inter_pidfd, true);
+		close(res->inter_pidfd);
+		res->inter_pidfd = -1;
+	} else if (res->pidfd >= 0) {
+		struct pollfd gone = {res->pidfd, POLLIN, 0};
+
+		spawn_kill(req, res);
+		if (!req->orphan && !(res->kflags & CLONE_AUTOREAP))
+			pidfd_wait_status(res->pidfd, true);
+		else
+			while (poll(&gone, 1, -1) < 0 && errno == EINTR)
+				;
+	}
+	if (res->cmd_pidfd >= 0 && res->cmd_pidfd != res->pidfd)
+		close(res->cmd_pidfd);
+	if (res->pidfd >= 0)
+		close(res->pidfd);
+	res->pidfd = res->cmd_pidfd = -1;
 }
 
 int pidns_prepare(struct spawn_req *req)

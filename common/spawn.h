@@ -20,7 +20,10 @@ struct spawn_req {
 	int tty_fd;	  /* >= 0: COMMAND's new group takes this terminal's foreground */
 	bool nnp;	  /* no_new_privs by prctl when kflags lacks CLONE_NNP */
 	bool detach;	  /* stdio that is a terminal, pipe or socket goes to /dev/null */
-	bool orphan;	  /* double fork: COMMAND is reparented before the call returns */
+	bool orphan;	  /* double fork: COMMAND is reparented at once, or with FLOOR at
+			   * spawn_release */
+	bool floor;	  /* orphan: until spawn_release the intermediate keeps COMMAND as its
+			   * child and kills it if the tool dies first */
 	int pdeathsig;	  /* 0, or the signal COMMAND gets when the tool dies */
 	int cgroup_fd;	  /* > 0: start in this cgroup v2 directory (CLONE_INTO_CGROUP) */
 	bool pidns;	  /* COMMAND runs under an init of ours in a new PID namespace */
@@ -30,8 +33,13 @@ struct spawn_req {
 };
 
 struct spawn_res {
-	pid_t pid;
-	int pidfd;	  /* close-on-exec; in orphan mode from pidfd_open: COMMAND is not ours */
+	pid_t pid;	  /* of pidfd's process, in our PID namespace */
+	int pidfd;	  /* close-on-exec: COMMAND's, or (pidns) its init's; in orphan mode from
+			   * the intermediate, so COMMAND is not our child */
+	int cmd_pidfd;	  /* COMMAND's own pidfd: == pidfd, or (pidns) one passed up by the init */
+	pid_t cmd_pid;	  /* COMMAND's pid in our namespace, read from cmd_pidfd */
+	int hold;	  /* orphan mode, until spawn_release: the intermediate waits on it */
+	int inter_pidfd;  /* ... and the intermediate's pidfd */
 	uint64_t kflags;  /* the kernel flags in effect */
 	const char *method; /* "clone3", "clone", "fork" */
 	/* on failure: */
@@ -44,6 +52,19 @@ struct spawn_res {
  * auto-reaped by the kernel). With req->kflags, a kernel that refuses the flags gives -1
  * with stage "clone3" and nothing started, so the caller can fall back. */
 int spawn_command(const struct spawn_req *req, struct spawn_res *res);
+
+/* Orphan mode: COMMAND is leashed now; the intermediate may exit, handing COMMAND to the
+ * nearest reaper. Until then, the tool's death (or spawn_take_down) makes the intermediate
+ * kill COMMAND: the floor between the start and the leash. No-op in other modes. */
+void spawn_release(struct spawn_res *res);
+
+/* A failure after the start: SIGKILLs COMMAND (its group when it leads one; its init, and
+ * so its whole namespace, with pidns), waits until it is gone, and closes its pidfds, so
+ * that the tool may report 125/126/127 truthfully. */
+void spawn_take_down(const struct spawn_req *req, struct spawn_res *res);
+
+/* SIGKILL to what spawn_take_down takes down, without waiting. */
+void spawn_kill(const struct spawn_req *req, const struct spawn_res *res);
 
 /* Reports a failed spawn_command of CMD and exits: 127/126 with "cannot run 'CMD': why"
  * for a failed execve, else 125 naming the stage that failed. */

@@ -32,11 +32,15 @@ void status_emit(struct status_stream *s, const char *fmt, ...)
 	if (n < 0 || n >= (int)sizeof(buf) - 1)
 		return;
 	buf[n++] = '\n';
-	if (poll(&p, 1, 100) <= 0 || !(p.revents & POLLOUT)) {
+	/* A reader that has already let one record time out is not waited for again until
+	 * it catches up: a stalled reader costs one wait, not one per record. */
+	if (poll(&p, 1, s->stalled ? 0 : 100) <= 0 || !(p.revents & POLLOUT)) {
 		if (p.revents & (POLLERR | POLLHUP | POLLNVAL))
 			s->broken = true;
+		s->stalled = true;
 		return;
 	}
+	s->stalled = false;
 	/* A reader gone away must cost the stream, not the tool: SIGPIPE is held back for the
 	 * write and discarded if it came. */
 	sigemptyset(&pipe_only);

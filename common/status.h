@@ -6,7 +6,8 @@
  *   {"event":"end","exit_code":N|null,"signal":"NAME"|null,"core":B,"timed_out":B,
  *    "killed":B,"duration":S,"user_cpu":S|null,"sys_cpu":S|null,"max_rss_kib":N|null}
  *
- * A record that cannot be written within 100 ms is dropped rather than block the tool; a
+ * A record that cannot be written within 100 ms is dropped rather than block the tool (and
+ * while the reader has not caught up, the next ones are dropped without waiting); a
  * reader that has gone away (EPIPE) ends the stream, never the tool.
  */
 #ifndef AUTOREAP_STATUS_H
@@ -19,6 +20,7 @@
 struct status_stream {
 	int fd; /* -1: no stream */
 	bool broken;
+	bool stalled; /* the last record could not be written: do not wait for the next */
 };
 
 /* The start record. KFLAGS: the clone3 flags of Linux 7.1 in effect. */

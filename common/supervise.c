@@ -83,6 +83,14 @@ int foreground_tty(void)
 	return -1;
 }
 
+/* T + D without wrapping: a duration near the longest one parse_duration takes (292
+ * years), added to the uptime of a long-running system, would overflow into the past and
+ * fire at once. */
+static int64_t deadline(int64_t t, int64_t d)
+{
+	return d > INT64_MAX - t ? INT64_MAX : t + d;
+}
+
 static int signal_command(struct supervisor *sv, int sig)
 {
 	if (sv->group)
@@ -192,7 +200,7 @@ static void run_step(struct supervisor *sv)
 	if (sv->next_step >= sv->ladder.n)
 		sv->next_step = -1;
 	else
-		sv->step_at = t + sv->ladder.grace_ns;
+		sv->step_at = deadline(t, sv->ladder.grace_ns);
 }
 
 /* Starts the ladder at step FIRST unless it is already running further on. */
@@ -201,7 +209,7 @@ static void start_ladder(struct supervisor *sv, int first, int64_t delay)
 	if (first >= sv->ladder.n || (sv->next_step >= 0 && sv->next_step >= first))
 		return;
 	sv->next_step = first;
-	sv->step_at = now_ns() + delay;
+	sv->step_at = deadline(now_ns(), delay);
 }
 
 /* COMMAND stopped (Ctrl-Z, a relayed TSTP, or SIGTTIN in the background): take the
@@ -361,7 +369,7 @@ int supervise(struct supervisor *sv)
 	bool done = false, timed_out = false, sent_kill = false;
 
 	sv->start_ns = now_ns();
-	timeout_at = sv->timeout_ns ? sv->start_ns + sv->timeout_ns : 0;
+	timeout_at = sv->timeout_ns ? deadline(sv->start_ns, sv->timeout_ns) : 0;
 	for (;;) {
 		struct pollfd pfd[4] = {
 			{done ? -1 : sv->pidfd, POLLIN, 0},

@@ -173,3 +173,126 @@ status_source() { [[ $(feature pidfd_exit_info) == yes ]] && echo pidfd || echo 
 	bad "$AK" -t 1 --send-pidfd=5 touch "$T/started"
 	assert_line --index 0 "autokill: --timeout needs autokill to stay; it cannot be combined with a hand-off"
 }
+
+@test "pidns hand-off: NEXT gets COMMAND's own pidfd and pid; COMMAND gets the ladder when NEXT lets go" {
+	for mode in $(modes); do
+		run "$H/subreaper" -w "$AK" --mode=$mode --contain=pidns -g 0.2 --pidfd-fd=7 "$H/sigrec" -c HUP -r "$T/ready.$mode" "$T/log.$mode" \; \
+			bash -c 'while [[ ! -e $0 ]]; do sleep 0.01; done
+				echo "pid $AUTOKILL_PID fdinfo $(sed -n "s/^Pid:\t//p" /proc/self/fdinfo/$AUTOKILL_PIDFD)"
+				echo "comm $(cat /proc/$AUTOKILL_PID/comm)"
+				echo "nspid $(sed -n "s/^NSpid:\t//p" /proc/$AUTOKILL_PID/status)"' "$T/ready.$mode"
+		assert_success
+		read -r _ pid _ fdpid <<<"${lines[0]}"
+		assert_equal "$fdpid" "$pid"
+		assert_equal "${lines[1]}" "comm sigrec"
+		# COMMAND is pid 2 of its namespace, under our init.
+		assert_line --regexp "^nspid $pid[[:space:]]+2\$"
+		assert_equal "$(signals_in "$T/log.$mode")" HUP
+	done
+}
+
+@test "-p, --pid-file and the status stream give COMMAND's pid with --contain=pidns" {
+	"$AR" -w --contain=pidns -p --pid-file="$T/pid" --status-fd=5 "$H/sigrec" -x TERM:3 -r "$T/ready" "$T/log" >"$T/printed" 5>"$T/st" 3>&- &
+	BG_PIDS=$!
+	wait_for "[[ -e $T/ready && -s $T/pid ]]"
+	pid=$(cat "$T/pid")
+	assert_equal "$(cat /proc/"$pid"/comm)" sigrec
+	assert_equal "$(cat "$T/printed")" "$pid"
+	grep -q "\"event\":\"start\".*\"pid\":$pid," "$T/st"
+	kill -TERM "$pid"
+	wait "$BG_PIDS" || true
+	"$AK" --contain=pidns --status-fd=5 "$H/sigrec" -x TERM:3 -r "$T/ready2" "$T/log2" 5>"$T/st2" 3>&- &
+	BG_PIDS=$!
+	wait_for "[[ -e $T/ready2 && -s $T/st2 ]]"
+	pid=$(sed -n 's/.*"event":"start".*"pid":\([0-9]*\),.*/\1/p' "$T/st2")
+	assert_equal "$(cat /proc/"$pid"/comm)" sigrec
+	kill -TERM "$BG_PIDS"
+	wait "$BG_PIDS" || true
+}
+
+@test "hand-off: autokill SIGKILLed between the start and the leash leaves nothing running" {
+	# The seccomp filter kills autokill at the pipe of its leash: COMMAND has started and
+	# nothing holds its leash yet.
+	for how in "--pidfd-fd=7" "--send-pidfd=9"; do
+		rm -f "$T/st"
+		run "$H/pidfdrecv" 9 "$H/subreaper" -w -r "$T/rep" "$H/nosys" -e KILL pipe2 "$AK" --mode=userspace --status-fd=5 $how "$H/sigrec" "$T/log" \; true 5>"$T/st"
+		# COMMAND had started (the start record), and is gone.
+		pid=$(sed -n 's/.*"event":"start".*"pid":\([0-9]*\),.*/\1/p' "$T/st")
+		[[ -n $pid ]]
+		run cat "$T/rep"
+		assert_line "alive 0"
+	done
+}
+
+@test "the README's script pattern: the script SIGKILLed while one of its commands runs takes the server down" {
+	sed -n '/^    #!\/bin\/sh$/,/^$/p' "$top_srcdir/README.md" | sed 's/^    //' >"$T/script"
+	grep -q 'exec autokill --pidfd-fd=7' "$T/script"
+	chmod +x "$T/script"
+	cd "$T"
+	printf '#!/bin/sh\necho $$ >server.pid; exec sleep 100\n' >test-server
+	printf '#!/bin/sh\nwhile [ ! -s server.pid ]; do sleep 0.01; done\n' >wait-for-port
+	printf '#!/bin/sh\necho $$ >tests.pid; while [ ! -e release ]; do sleep 0.02; done\n' >run-tests
+	chmod +x test-server wait-for-port run-tests
+	for mode in $(modes); do
+		rm -f server.pid tests.pid release
+		PATH=$top_builddir:$PATH AUTOKILL_MODE=$mode "$H/subreaper" -w "$T/script" 3>&- &
+		BG_PIDS=$!
+		wait_for "[[ -s tests.pid ]]"
+		server=$(cat server.pid)
+		script=$(awk '{print $4}' /proc/"$(cat tests.pid)"/stat)
+		[[ $(cat /proc/"$script"/comm) == script ]]
+		kill -KILL "$script"
+		wait_for "ended $server"
+		touch release
+		wait "$BG_PIDS" || true
+	done
+}
+
+@test "a userspace hand-off under an adopter that does not reap: autokill warns, the README's Python example ends" {
+	run "$H/subreaper" -n "$AK" --mode=userspace --pidfd-fd=7 true \; true
+	assert_success
+	assert_line --partial "does not seem to reap orphans"
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	sed -n '/^```python$/,/^```$/p' "$top_srcdir/README.md" | sed '1d;$d' >"$T/example.py"
+	PATH=$top_builddir:$PATH run timeout 20 "$H/subreaper" -n python3 "$T/example.py" sh -c 'exit 4'
+	assert_success
+	assert_line "COMMAND exited with status 4"
+	refute_line --partial "does not seem to reap"
+}
+
+@test "hand-off failures after the start: named, and COMMAND taken down first" {
+	# NEXT cannot be run: 127 naming NEXT, COMMAND killed.
+	for tool in "$AR -q" "$AK --mode=userspace" "$AK"; do
+		rm -f "$T/ready"
+		run -127 "$H/subreaper" -w -r "$T/rep" $tool --pidfd-fd=7 "$H/sigrec" -r "$T/ready" "$T/log" \; /nonexistent-next
+		name=${tool%% *}
+		assert_line --index 0 "${name##*/}: cannot run NEXT '/nonexistent-next': No such file or directory"
+		assert_equal "$(grep alive "$T/rep")" "alive 0"
+	done
+	# Over the fd limit: refused before anything starts.
+	run -125 "$AR" --pidfd-fd=1048576 touch "$T/started" \; true
+	assert_line --index 0 --partial "autoreap: --pidfd-fd=1048576"
+	[[ ! -e $T/started ]]
+	run -125 bash -c 'ulimit -n 64; exec "$0" --mode=userspace --pidfd-fd=63 touch "$1" \; true' "$AK" "$T/started"
+	assert_line --index 0 --partial "autokill: --pidfd-fd=63"
+	[[ ! -e $T/started ]]
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	# Sockets that cannot take the message: a listening one, an unconnected datagram one,
+	# one whose peer has closed.
+	for kind in listen dgram closed; do
+		rm -f "$T/ready"
+		run -125 "$H/subreaper" -w -r "$T/rep" python3 -c '
+import os, socket, sys
+kind = sys.argv[1]
+if kind == "listen":
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind("\0autokill-test-%d" % os.getpid()); s.listen()
+elif kind == "dgram":
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+else:
+    s, peer = socket.socketpair(); peer.close()
+os.dup2(s.fileno(), 9)
+os.execv(sys.argv[3], sys.argv[3:])' $kind "$T/s" "$AK" --mode=userspace --send-pidfd=9 "$H/sigrec" -r "$T/ready" "$T/log"
+		assert_line --index 0 --partial "autokill: --send-pidfd=9"
+		assert_equal "$(grep alive "$T/rep")" "alive 0"
+	done
+}

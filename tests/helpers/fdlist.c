@@ -1,13 +1,17 @@
-/* fdlist: prints the numbers of the file descriptors it was started with, on one line. */
+/* fdlist: prints the numbers of the file descriptors it was started with, on one line.
+ *
+ * fdlist [-o FILE]: -o writes the line to FILE instead of stdout (which may be closed). */
 #include "config.h"
 
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-int main(void)
+int main(int argc, char **argv)
 {
 	DIR *d = opendir("/proc/self/fd");
+	FILE *out = stdout;
 	struct dirent *e;
 	int self, n = 0, fds[1024];
 
@@ -29,8 +33,10 @@ int main(void)
 			fds[j] = fds[j - 1];
 			fds[j - 1] = t;
 		}
+	if (argc == 3 && strcmp(argv[1], "-o") == 0 && !(out = fopen(argv[2], "we")))
+		return 2;
 	for (int i = 0; i < n; i++)
-		printf(i ? " %d" : "%d", fds[i]);
-	printf("\n");
-	return 0;
+		fprintf(out, i ? " %d" : "%d", fds[i]);
+	fprintf(out, "\n");
+	return fclose(out) == 0 ? 0 : 2;
 }

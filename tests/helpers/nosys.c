@@ -1,11 +1,13 @@
 /* nosys: runs COMMAND with chosen syscalls failing, as an older kernel or a locked-down
  * container would make them fail.
  *
- * nosys [-e ENOSYS|EPERM|EINVAL] NAME[,NAME...] COMMAND [ARG]...
+ * nosys [-e ENOSYS|EPERM|EINVAL|KILL] NAME[,NAME...] COMMAND [ARG]...
  *
- * NAME: clone3, clone, pidfd_open, pidfd_send_signal, waitid, close_range, clone_pidfd
+ * NAME: clone3, clone, pidfd_open, pidfd_send_signal, waitid, close_range, signalfd4, pipe2,
+ * clone_pidfd
  * (clone(2) only with CLONE_PIDFD, so that fork still works), or pidfd_get_info (the
- * PIDFD_GET_INFO ioctl). A seccomp filter (with no_new_privs) makes them return the errno.
+ * PIDFD_GET_INFO ioctl). A seccomp filter (with no_new_privs) makes them return the errno;
+ * KILL instead kills the calling process on the spot, as a SIGKILL at that moment would.
  */
 #include "config.h"
 
@@ -33,13 +35,15 @@ static const struct {
 	{"pidfd_send_signal", SYS_pidfd_send_signal},
 	{"waitid", SYS_waitid},
 	{"close_range", SYS_close_range},
+	{"signalfd4", SYS_signalfd4},
+	{"pipe2", SYS_pipe2},
 };
 
 int main(int argc, char **argv)
 {
 	struct sock_filter f[64];
 	struct sock_fprog prog;
-	unsigned n = 0, err_no = ENOSYS;
+	unsigned n = 0, err_no = ENOSYS, action = SECCOMP_RET_ERRNO;
 	int opt;
 	bool getinfo = false, clone_pidfd = false;
 	char *save = NULL;
@@ -47,6 +51,10 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "+e:")) != -1) {
 		if (opt != 'e')
 			return 2;
+		if (strcmp(optarg, "KILL") == 0) {
+			action = SECCOMP_RET_KILL_PROCESS;
+			continue;
+		}
 		err_no = strcmp(optarg, "EPERM") == 0	 ? EPERM :
 			 strcmp(optarg, "EINVAL") == 0 ? EINVAL :
 			 strcmp(optarg, "ENOSYS") == 0 ? ENOSYS :
@@ -81,7 +89,7 @@ int main(int argc, char **argv)
 		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 						      (unsigned)calls[i].nr, 0, 1);
 		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-						      SECCOMP_RET_ERRNO | err_no);
+						      (action == SECCOMP_RET_ERRNO ? action | err_no : action));
 	}
 	if (clone_pidfd && getinfo)
 		errx(2, "clone_pidfd and pidfd_get_info cannot be combined");
@@ -91,7 +99,7 @@ int main(int argc, char **argv)
 						      offsetof(struct seccomp_data, args[0]));
 		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_PIDFD, 0, 1);
 		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-						      SECCOMP_RET_ERRNO | err_no);
+						      (action == SECCOMP_RET_ERRNO ? action | err_no : action));
 	}
 	if (getinfo) {
 		/* Last, since loading the argument overwrites the syscall number. */
@@ -101,7 +109,7 @@ int main(int argc, char **argv)
 		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 						      (unsigned)PIDFD_GET_INFO, 0, 1);
 		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-						      SECCOMP_RET_ERRNO | err_no);
+						      (action == SECCOMP_RET_ERRNO ? action | err_no : action));
 	}
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	prog.len = (unsigned short)n;

@@ -1,0 +1,126 @@
+#!/usr/bin/env bats
+# The guarantees at their edges: a bad pid file, durations near the maximum, a stalled
+# status reader, nohup, a failing signalfd, a tiny fd limit, options that cannot apply.
+
+load common
+
+@test "autoreap --pid-file in a missing directory: 125 before anything starts" {
+	run -125 "$H/subreaper" -w "$AR" --pid-file="$T/missing/dir/x.pid" touch "$T/started"
+	assert_line --index 0 --partial "autoreap: cannot write pid file '$T/missing/dir/x.pid'"
+	[[ ! -e $T/started ]]
+	mkdir "$T/dir"
+	run -125 "$H/subreaper" -w "$AR" --pid-file="$T/dir" touch "$T/started"
+	[[ ! -e $T/started ]]
+	# The pid file names COMMAND once it runs.
+	"$H/subreaper" -w "$AR" -q --pid-file="$T/ok.pid" sh -c 'echo $$ >"$0"' "$T/self"
+	assert_equal "$(cat "$T/ok.pid")" "$(cat "$T/self")"
+}
+
+@test "--wait-all without a containment that has a tree to wait for: usage error" {
+	for c in "" --contain=pgrp --contain=pidns; do
+		run -125 "$AK" $c --wait-all touch "$T/started"
+		assert_line --index 0 --partial "autokill: --wait-all needs --contain=subreaper, cgroup or auto"
+	done
+	[[ ! -e $T/started ]]
+}
+
+@test "a timeout near the longest duration does not wrap around on a long-running system" {
+	unshare -T true 2>/dev/null || skip "no time namespaces here"
+	# 400 days of uptime (through a time namespace) plus 106400 days overflow 2^63 ns.
+	unshare -T --monotonic=34560000 -f "$AK" -t 106400d -L USR2,KILL -g 0.1 "$H/sigrec" -r "$T/ready" "$T/log" 3>&- &
+	BG_PIDS=$!
+	wait_for "[[ -e $T/ready ]]"
+	pid=$(cat "$T/ready")
+	ak=$(awk '{print $4}' /proc/"$pid"/stat)
+	# A relayed signal wakes the loop: a wrapped deadline would be found past then.
+	kill -USR1 "$ak"
+	wait_for "grep -q USR1 $T/log"
+	kill -TERM "$ak"
+	st=0
+	wait "$BG_PIDS" || st=$?
+	assert_equal "$st" 137
+	assert_equal "$(signals_in "$T/log")" "USR1 TERM"
+}
+
+@test "a stalled status reader costs one record's wait, not one per record" {
+	# A pipe whose reader never reads, filled up.
+	exec 5> >(exec sleep 1000)
+	BG_PIDS=$!
+	dd if=/dev/zero of=/dev/fd/5 bs=4096 count=64 oflag=nonblock 2>/dev/null || true
+	ladder=(-t 0.001 -g 0 -L USR1,USR1,USR1,USR1,USR1,USR1,USR1,KILL "$H/sigrec" -i USR1 "$T/log")
+	# The same run with a reader that keeps up, as the baseline on a loaded machine.
+	start=$(date +%s%N)
+	run -137 "$AK" --status-fd=6 "${ladder[@]}" 6>/dev/null
+	base=$(( ($(date +%s%N) - start) / 1000000 ))
+	start=$(date +%s%N)
+	run -137 "$AK" --status-fd=5 "${ladder[@]}"
+	elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+	exec 5>&-
+	kill "$BG_PIDS"
+	wait_for "ended $BG_PIDS"
+	# Ten records; 100 ms each would be a second more than the baseline.
+	(( elapsed - base < 600 )) || { echo "took ${elapsed} ms, baseline ${base} ms"; false; }
+}
+
+@test "under nohup, the parent-death floor is a signal COMMAND does not ignore" {
+	# HUP ignored as nohup leaves it: the floor must be the ladder's next step.
+	env --ignore-signal=HUP "$H/subreaper" -w -r "$T/rep" "$AK" --mode=userspace sh -c 'echo $$ >"$0"; exec sleep 100' "$T/pid" 3>&- &
+	BG_PIDS=$!
+	wait_for "[[ -s $T/pid ]]"
+	pid=$(cat "$T/pid")
+	wait_for "[[ \$(cat /proc/$pid/comm) == sleep ]]"
+	ak=$(awk '{print $4}' /proc/"$pid"/stat)
+	for c in $(cat /proc/"$ak"/task/*/children); do
+		[[ $(cat /proc/"$c"/comm) == autokill-leash ]] && kill -KILL "$c"
+	done
+	kill -KILL "$ak"
+	wait_for "ended $pid"
+	wait "$BG_PIDS" || true
+}
+
+@test "a signalfd failure in the pidns init is reported, not spun on" {
+	run -125 timeout 20 "$H/subreaper" -w "$H/nosys" signalfd4 "$AK" --contain=pidns --pidfd-fd=7 sleep 1 \; true
+	assert_line --index 0 --partial "signalfd"
+}
+
+@test "a tiny fd limit is reported as such, not as a missing cgroup hierarchy" {
+	[[ $(feature contain) != subreaper ]] || skip "no cgroup v2 here"
+	for n in 4 5 6; do
+		run bash -c 'ulimit -n $0; exec "$1" --contain=cgroup true' $n "$AK" 3>&-
+		refute_output --partial "no cgroup v2 hierarchy is mounted"
+	done
+}
+
+@test "autokill(1) says which clock the timeout counts and what suspend does to it" {
+	grep -q 'CLOCK_MONOTONIC' "$top_srcdir/man/autokill.1.scd"
+	grep -qi 'suspend' "$top_srcdir/man/autokill.1.scd"
+}
+
+@test "a refused first clone3 in a user namespace leaves no pipe end behind in the tool" {
+	[[ $(id -u) == 0 ]] && id nobody >/dev/null 2>&1 || skip "needs root, to run as nobody"
+	[[ $(feature contain) == pidns ]] || skip "no PID namespaces here"
+	chmod 777 "$T"
+	# As nobody, pidns needs a user namespace, set up through a sync pipe; the kernel
+	# leash's clone3 is tried first and refused before Linux 7.1.
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$AK" --contain=pidns "$H/sigrec" -x TERM:0 -r "$T/ready" "$T/log" 3>&- &
+	BG_PIDS=$!
+	wait_for "[[ -e $T/ready ]]"
+	# "INODE r|w" for each pipe end PID holds.
+	ends() {
+		local fd inode flags
+		for fd in /proc/"$1"/fd/*; do
+			inode=$(readlink "$fd" 2>/dev/null | sed -n 's/^pipe:\[\([0-9]*\)\]$/\1/p')
+			[[ -n $inode ]] || continue
+			flags=$(awk '/^flags:/ {print $2}' /proc/"$1"/fdinfo/"${fd##*/}" 2>/dev/null)
+			(( (8#$flags & 3) == 0 )) && echo "$inode r" || echo "$inode w"
+		done
+	}
+	caller=" $(ls -l /proc/$$/fd | sed -n 's/.* -> pipe:\[\([0-9]*\)\]$/\1/p' | tr '\n' ' ') "
+	readers=" $(for p in "$BG_PIDS" $(cat /proc/"$BG_PIDS"/task/*/children); do ends "$p"; done | awk '$2 == "r" {print $1}' | tr '\n' ' ') "
+	# A pipe of autokill's own with no read end anywhere is a leaked write end.
+	for inode in $(ends "$BG_PIDS" | cut -d' ' -f1); do
+		[[ $caller == *" $inode "* || $readers == *" $inode "* ]] || { echo "pipe:[$inode]: no reader"; false; }
+	done
+	kill -TERM "$BG_PIDS"
+	wait "$BG_PIDS"
+}
