@@ -104,8 +104,6 @@ void handoff_finish(struct handoff *h, char **cmd, const char *stays, int extra)
 	if ((h->pidfd_fd >= 0 || h->send_fd >= 0) && stays)
 		usage_error("%s", stays);
 	if (h->pidfd_fd >= 0 && cmd) {
-		const char *why;
-
 		h->next = handoff_split(cmd, &why);
 		if (!h->next)
 			usage_error("%s", why);
