@@ -50,6 +50,7 @@
 #include "common/keeper.h"
 #include "common/leash.h"
 #include "common/parent.h"
+#include "common/pidfd.h"
 #include "common/spawn.h"
 #include "common/status.h"
 #include "common/supervise.h"
@@ -104,22 +105,19 @@ static const struct argp_option options[] = {
 	{0},
 };
 
-static void parse_ladder(struct argp_state *state, struct ladder *l, char *arg)
+static void parse_ladder_arg(struct argp_state *state, struct ladder *l, char *arg)
 {
-	char *save = NULL, *tok, *copy = strdup(arg);
+	struct ladder_error e;
 
-	if (!copy)
-		argp_failure(state, EXIT_TOOL_FAILURE, errno, "strdup");
-	l->n = 0;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (l->n == LADDER_MAX)
-			argp_error(state, "ladder '%s' has more than %d steps", arg, LADDER_MAX);
-		if (parse_signal(tok, &l->sig[l->n]) < 0)
-			argp_error(state, "invalid signal '%s' in ladder '%s'", tok, arg);
-		l->n++;
-	}
-	free(copy);
-	if (l->n == 0 || l->sig[l->n - 1] != SIGKILL)
+	if (parse_ladder(arg, l, &e) == 0)
+		return;
+	if (e.why == LADDER_NO_MEMORY)
+		argp_failure(state, EXIT_TOOL_FAILURE, ENOMEM, "strdup");
+	else if (e.why == LADDER_TOO_LONG)
+		argp_error(state, "ladder '%s' has more than %d steps", arg, LADDER_MAX);
+	else if (e.why == LADDER_BAD_SIGNAL)
+		argp_error(state, "invalid signal '%.*s' in ladder '%s'", e.len, e.tok, arg);
+	else
 		argp_error(state, "ladder '%s' must end with KILL", arg);
 }
 
@@ -181,7 +179,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->grace_set = true;
 		return 0;
 	case 'L':
-		parse_ladder(state, &o->ladder, arg);
+		parse_ladder_arg(state, &o->ladder, arg);
 		o->ladder_set = true;
 		return 0;
 	case 's':
@@ -568,6 +566,7 @@ int main(int argc, char **argv)
 	struct cgroup cg = {.dirfd = -1, .eventsfd = -1};
 	int nsfd = -1;
 	sigset_t orig;
+	const char *call;
 	bool kernel;
 	int status;
 
@@ -587,6 +586,8 @@ int main(int argc, char **argv)
 		printf("contain=%s\n", contain_name(o.contain));
 		return 0;
 	}
+	if (pidfd_calls_work(&call) < 0)
+		err(EXIT_TOOL_FAILURE, "cannot signal and wait through pidfds: %s", call);
 	if (o.h.pidfd_fd < 0 && o.h.send_fd < 0) {
 		sv.die_with_parent = o.c.die_with_parent;
 		if (supervise_signals(&sv, &orig) < 0)

@@ -286,6 +286,7 @@ int main(int argc, char **argv)
 	struct spawn_res res;
 	struct status_stream stream = {o.c.status_fd, false, false};
 	sigset_t orig;
+	const char *call;
 	bool kernel;
 	int status, nsfd = -1, pid_fd;
 
@@ -321,6 +322,8 @@ int main(int argc, char **argv)
 			hand_off(&o, &req, &res, kernel);
 		return 0;
 	}
+	if (pidfd_calls_work(&call) < 0)
+		err(EXIT_TOOL_FAILURE, "cannot signal and wait through pidfds: %s", call);
 	sv.die_with_parent = o.c.die_with_parent;
 	if (supervise_signals(&sv, &orig) < 0)
 		err(EXIT_TOOL_FAILURE, "cannot set up signal handling");

@@ -54,14 +54,21 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 const struct argp handoff_argp = {options, parse_opt, NULL, NULL, NULL, NULL, NULL};
 
-static char **split_next(char **cmd)
+char **handoff_split(char **cmd, const char **why)
 {
 	for (char **a = cmd; *a; a++) {
-		if (strcmp(*a, ";") == 0) {
-			*a = NULL;
-			return a + 1;
+		if (strcmp(*a, ";") != 0)
+			continue;
+		if (!a[1])
+			break;
+		*a = NULL;
+		if (!cmd[0]) {
+			*why = "missing COMMAND before ';'";
+			return NULL;
 		}
+		return a + 1;
 	}
+	*why = "--pidfd-fd needs COMMAND [ARG]... ';' NEXT [ARG]...";
 	return NULL;
 }
 
@@ -97,11 +104,9 @@ void handoff_finish(struct handoff *h, char **cmd, const char *stays, int extra)
 	if ((h->pidfd_fd >= 0 || h->send_fd >= 0) && stays)
 		usage_error("%s", stays);
 	if (h->pidfd_fd >= 0 && cmd) {
-		h->next = split_next(cmd);
-		if (!h->next || !h->next[0])
-			usage_error("--pidfd-fd needs COMMAND [ARG]... ';' NEXT [ARG]...");
-		if (!cmd[0])
-			usage_error("missing COMMAND before ';'");
+		h->next = handoff_split(cmd, &why);
+		if (!h->next)
+			usage_error("%s", why);
 	}
 	if (h->pidfd_fd >= 0 && h->pidfd_fd <= 2)
 		usage_error("--pidfd-fd=%d would replace stdin, stdout or stderr", h->pidfd_fd);

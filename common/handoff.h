@@ -31,6 +31,11 @@ extern const struct argp handoff_argp;
  * hand-off is then refused), or NULL. Usage errors exit 125. */
 void handoff_finish(struct handoff *h, char **cmd, const char *stays, int extra);
 
+/* Splits COMMAND [ARG]... ';' NEXT [ARG]... at the first argument that is exactly ";": ends
+ * COMMAND there (the ";" becomes its NULL) and returns NEXT; or NULL with *WHY saying what
+ * is missing (COMMAND unchanged when there is no NEXT). */
+char **handoff_split(char **cmd, const char **why);
+
 /* Moves *FD off the numbers where NEXT gets its fds (N, N+1), so that placing them there
  * closes nothing the tool still needs. Call it for every fd the tool keeps. */
 void handoff_clear(const struct handoff *h, int *fd);

@@ -155,6 +155,11 @@ int leash_start(const struct supervisor *cmd, struct leash *l, bool orphan, bool
 	if (l->watcher_pidfd < 0) {
 		int e = errno;
 
+		/* Without a pidfd the watcher could never be released: end it before it sees
+		 * the lifeline hang up, which would run the ladder on COMMAND at once. It is
+		 * our child and not yet reaped, so its pid cannot name anyone else. */
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
 		close(p[1]);
 		errno = e;
 		return -1;

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -284,10 +285,35 @@ bool pidfd_group_works(void)
 	return group_state == 1;
 }
 
+int pidfd_calls_work(const char **call)
+{
+	siginfo_t si;
+
+	/* With an fd that is no pidfd (INT_MAX is never open): EBADF where the call exists;
+	 * ENOSYS (or EINVAL for P_PIDFD) on older kernels, or what a seccomp profile returns. */
+	*call = "pidfd_send_signal";
+	if (ar_pidfd_send_signal(-1, 0, 0) == 0 || errno != EBADF)
+		return -1;
+	*call = "waitid(P_PIDFD)";
+	if (waitid((idtype_t)P_PIDFD, (id_t)INT_MAX, &si, WEXITED | WNOHANG) == 0 ||
+	    errno != EBADF)
+		return -1;
+	return 0;
+}
+
 int pidfd_kill_group(int leader_pidfd, pid_t pgid, int sig)
 {
 	struct kill_arg k = {pgid, sig, 0};
 
+	/* Probe with the pidfd at hand when we can: a seccomp profile may refuse pidfd_open,
+	 * which pidfd_group_works needs, and then the member-by-member fallback, which opens
+	 * a pidfd per member, would signal nobody. */
+	if (group_state < 0) {
+		if (ar_pidfd_send_signal(leader_pidfd, 0, PIDFD_SIGNAL_PROCESS_GROUP) == 0)
+			group_state = 1;
+		else if (errno == EINVAL)
+			group_state = 0;
+	}
 	if (pidfd_group_works()) {
 		if (ar_pidfd_send_signal(leader_pidfd, sig, PIDFD_SIGNAL_PROCESS_GROUP) == 0)
 			return 1;

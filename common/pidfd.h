@@ -98,4 +98,10 @@ bool pidfd_info_works(void);	 /* PIDFD_GET_INFO at all (6.13; seccomp may refuse
 bool pidfd_group_works(void);	 /* PIDFD_SIGNAL_PROCESS_GROUP (6.9) */
 bool pidfd_exit_info_works(void); /* PIDFD_INFO_EXIT (6.15), probed with a child of ours */
 
+/* Whether pidfd_send_signal (Linux 5.1) and waitid(P_PIDFD) (5.4) work here; a seccomp
+ * profile may refuse either. 0, or -1 with errno and *CALL naming the one that does not.
+ * The tools signal and wait through nothing else, so they check before starting COMMAND
+ * rather than run a ladder that signals nobody or lose a status they cannot read. */
+int pidfd_calls_work(const char **call);
+
 #endif

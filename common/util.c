@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "supervise.h"
 #include "util.h"
 
 int parse_duration(const char *s, int64_t *ns)
@@ -149,6 +150,44 @@ int parse_signal(const char *s, int *sig)
 	else
 		return -1;
 	return 0;
+}
+
+int parse_ladder(const char *s, struct ladder *l, struct ladder_error *e)
+{
+	char *copy = strdup(s), *one, *end;
+
+	e->why = LADDER_OK;
+	if (!copy) {
+		e->why = LADDER_NO_MEMORY;
+		return -1;
+	}
+	l->n = 0;
+	/* Split by hand: strtok would skip an empty step, and "HUP,,KILL" is a typo, not a
+	 * two-step ladder. "" has no step at all: it lacks the KILL. */
+	for (one = copy; *s; one = end + 1) {
+		end = one + strcspn(one, ",");
+		if (l->n == LADDER_MAX) {
+			e->why = LADDER_TOO_LONG;
+			break;
+		}
+		if (*end)
+			*end = '\0';
+		else
+			end = NULL;
+		if (parse_signal(one, &l->sig[l->n]) < 0) {
+			e->why = LADDER_BAD_SIGNAL;
+			e->tok = s + (one - copy);
+			e->len = (int)strlen(one);
+			break;
+		}
+		l->n++;
+		if (!end)
+			break;
+	}
+	free(copy);
+	if (e->why == LADDER_OK && (l->n == 0 || l->sig[l->n - 1] != SIGKILL))
+		e->why = LADDER_NO_KILL;
+	return e->why == LADDER_OK ? 0 : -1;
 }
 
 int parse_fd(const char *s, int *fd)

@@ -32,6 +32,17 @@ int parse_duration(const char *s, int64_t *ns);
 int parse_signal(const char *s, int *sig);
 int parse_fd(const char *s, int *fd);
 
+/* An escalation ladder "SIG,SIG,...,KILL" of at most LADDER_MAX steps (struct ladder: see
+ * supervise.h; its grace is left alone). On -1, E says why and, for a bad signal, which
+ * step (LEN bytes at TOK, inside S). */
+struct ladder;
+struct ladder_error {
+	enum { LADDER_OK, LADDER_TOO_LONG, LADDER_BAD_SIGNAL, LADDER_NO_KILL, LADDER_NO_MEMORY } why;
+	const char *tok;
+	int len;
+};
+int parse_ladder(const char *s, struct ladder *l, struct ladder_error *e);
+
 /* "TERM", "RTMIN+2"; a static buffer for the real-time ones. */
 const char *signal_name(int sig);
 

@@ -54,6 +54,17 @@ bad_input() {
 	assert_line --index 0 "autokill: ladder '' must end with KILL"
 }
 
+@test "a ladder with an empty step is refused, not read as a shorter ladder" {
+	bad_input "$AK" -L HUP,,KILL
+	assert_line --index 0 "autokill: invalid signal '' in ladder 'HUP,,KILL'"
+	bad_input "$AK" -L ,KILL
+	assert_line --index 0 "autokill: invalid signal '' in ladder ',KILL'"
+	bad_input "$AK" -L KILL,
+	assert_line --index 0 "autokill: invalid signal '' in ladder 'KILL,'"
+	bad_input "$AK" -L 1,2,3,4,5,6,7,8,KILL
+	assert_line --index 0 "autokill: ladder '1,2,3,4,5,6,7,8,KILL' has more than 8 steps"
+}
+
 @test "unknown option, bad mode and missing COMMAND: 125 for both tools" {
 	for tool in "$AR" "$AK"; do
 		name=${tool##*/}
