@@ -234,32 +234,9 @@ int handoff_send(const struct handoff *h, pid_t pid, int pidfd, int leash, const
 	char text[128];
 	int fds[2] = {pidfd, leash};
 	int nfds = leash >= 0 ? 2 : 1;
-	union {
-		char buf[CMSG_SPACE(sizeof(fds))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov;
-	struct msghdr msg = {0};
-	struct cmsghdr *c;
 	int len = snprintf(text, sizeof(text), "pid=%d mode=%s fds=%s status=%s version=%s\n",
 			   (int)pid, mode, nfds == 2 ? "pidfd,leash" : "pidfd", status_source(),
 			   PACKAGE_VERSION);
-	ssize_t r;
 
-	iov.iov_base = text;
-	iov.iov_len = (size_t)len;
-	memset(&u, 0, sizeof(u));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-	memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
-	do
-		r = sendmsg(h->send_fd, &msg, MSG_NOSIGNAL);
-	while (r < 0 && errno == EINTR);
-	return r == len ? 0 : -1;
+	return send_fds(h->send_fd, text, (size_t)len, fds, nfds) == len ? 0 : -1;
 }

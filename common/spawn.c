@@ -182,24 +182,8 @@ static pid_t clone_child(const struct spawn_req *req, struct spawn_res *res, int
 static void send_report(int fd, const int *fds, int nfds, pid_t pid)
 {
 	struct report r = {ST_OK, 0, pid};
-	union {
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {&r, sizeof(r)};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-	struct cmsghdr *c;
 
-	memset(&u, 0, sizeof(u));
-	msg.msg_control = u.buf;
-	msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-	memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
-	while (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
-		;
+	send_fds(fd, &r, sizeof(r), fds, nfds);
 }
 
 /* 1 with a record (and its fds, close-on-exec, -1 where none came), 0 at end of file. */

@@ -49,6 +49,11 @@ const char *signal_name(int sig);
 int64_t now_ns(void);
 double ns_to_s(int64_t ns);
 
+/* Sends LEN bytes of DATA with NFDS (at most 2) fds as SCM_RIGHTS over the unix socket SOCK,
+ * retrying on EINTR and never raising SIGPIPE. Async-signal-safe. Returns sendmsg's count,
+ * or -1 with errno. */
+ssize_t send_fds(int sock, const void *data, size_t len, const int *fds, int nfds);
+
 /* Loops over short writes and EINTR; -1 with errno on failure. */
 int write_all(int fd, const void *buf, size_t len);
 
