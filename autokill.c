@@ -5,7 +5,7 @@
  * COMMAND runs in its own process group and is supervised like timeout(1) supervises: its
  * status is passed through, signals sent to autokill are relayed to its group, and
  * --timeout runs an escalation ladder (HUP, grace, TERM, grace, KILL by default) that ends
- * as soon as COMMAND is gone. The leash: when autokill goes away for any reason, COMMAND
+ * as soon as nothing it targets is left (COMMAND and the rest of its process group). The leash: when autokill goes away for any reason, COMMAND
  * goes too.
  *   - kernel mode (Linux 7.1+): COMMAND is created with CLONE_PIDFD_AUTOKILL, so the kernel
  *     SIGKILLs it when autokill's pidfd is released, even by SIGKILL. Unprivileged callers
@@ -219,7 +219,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 static const char doc[] =
 	"Run COMMAND on a leash: it dies when autokill dies, even by SIGKILL.\v"
 	"The escalation ladder sends each signal to COMMAND's process group, followed by CONT, "
-	"waits the grace, and ends as soon as COMMAND is gone. TERM, HUP or INT received by "
+	"waits the grace, and ends as soon as nothing it targets is left (by default COMMAND and the "
+	"rest of its process group). TERM, HUP or INT received by "
 	"autokill are relayed and then continue the ladder; a second INT jumps to KILL; ALRM "
 	"counts as the timeout firing; other signals are relayed as they are. -s and -k give "
 	"timeout(1)'s ladder instead: SIG, and KILL only with -k. Run as `timeout` (a link), "
