@@ -61,7 +61,8 @@ struct opts {
 enum { OPT_PID_FILE = 0x200, OPT_CONTAIN };
 
 static const struct argp_option options[] = {
-	{"wait", 'w', NULL, 0, "wait for COMMAND and exit with its status, relaying signals (required as PID 1)", 0},
+	{"wait", 'w', NULL, 0,
+	 "wait for COMMAND and exit with its status, relaying signals (required as PID 1)", 0},
 	{"print-pid", 'p', NULL, 0, "print COMMAND's pid on stdout once it runs", 0},
 	{"pid-file", OPT_PID_FILE, "FILE", 0, "write COMMAND's pid to FILE (atomically)", 0},
 	{"setsid", 's', NULL, 0, "start COMMAND in a new session, detached from the terminal", 0},
