@@ -61,7 +61,8 @@ struct opts {
 enum { OPT_PID_FILE = 0x200, OPT_CONTAIN };
 
 static const struct argp_option options[] = {
-	{"wait", 'w', NULL, 0, "wait for COMMAND and exit with its status, relaying signals", 0},
+	{"wait", 'w', NULL, 0,
+	 "wait for COMMAND and exit with its status, relaying signals (required as PID 1)", 0},
 	{"print-pid", 'p', NULL, 0, "print COMMAND's pid on stdout once it runs", 0},
 	{"pid-file", OPT_PID_FILE, "FILE", 0, "write COMMAND's pid to FILE (atomically)", 0},
 	{"setsid", 's', NULL, 0, "start COMMAND in a new session, detached from the terminal", 0},
@@ -306,6 +307,11 @@ int main(int argc, char **argv)
 	req.detach = o.detach;
 	req.nnp = o.c.nnp == 1;
 	req.pgrp = o.setsid ? SPAWN_SESSION : o.wait ? SPAWN_PGRP_NEW : SPAWN_PGRP_KEEP;
+	/* Fire-and-forget as a PID namespace's init: our exit would end the namespace and
+	 * kill COMMAND at once. Chain-loading NEXT keeps PID 1 alive, so it is allowed. */
+	if (!o.wait && o.h.pidfd_fd < 0 && getpid() == 1)
+		errx(EXIT_TOOL_FAILURE, "as PID 1, COMMAND cannot outlive autoreap (its exit ends "
+					"the PID namespace): use --wait");
 	pid_fd = pid_file_prepare(o.pid_file);
 	if (!o.wait) {
 		kernel = spawn_reaped(&o, &req, &res);
