@@ -255,6 +255,14 @@ int supervise_signal(struct supervisor *sv, int sig)
 	return r;
 }
 
+/* The process group the ladder targets: ours (or our holder child's) when COMMAND joined
+ * it, else COMMAND's own, which outlives COMMAND while members are left (a hand-off's
+ * watcher: COMMAND leads its group there, and may die of the ladder's first step). */
+static pid_t ladder_pgid(const struct supervisor *sv)
+{
+	return sv->pgid ? sv->pgid : sv->pid;
+}
+
 /* Whether anything of COMMAND's tree is left, reaping what has ended (subreaper). */
 static bool tree_left(struct supervisor *sv)
 {
@@ -267,8 +275,9 @@ static bool tree_left(struct supervisor *sv)
 	/* The process group: a ladder once running goes on until nothing of the group is left
 	 * (services started with & that ignore the signal that ended COMMAND); when COMMAND
 	 * exits on its own, the rest of its group is left alone, as timeout(1) leaves it. */
-	return sv->group && sv->pgid && sv->next_step >= 0 &&
-	       pgrp_others(sv->pgid, sv->in_group ? getpid() : 0, sv->group_holder, false) > 0;
+	return sv->group && sv->next_step >= 0 &&
+	       pgrp_others(ladder_pgid(sv), sv->in_group ? getpid() : 0, sv->group_holder,
+			   false) > 0;
 }
 
 static pid_t job_pgrp(const struct supervisor *sv)
@@ -589,7 +598,7 @@ int supervise(struct supervisor *sv)
 			due = sv->step_at;
 		/* A group has no pidfd: while the ladder waits for the rest of it, look again
 		 * every 20 ms, so that it ends soon after the last member. */
-		if (done && sv->next_step >= 0 && sv->group && sv->pgid &&
+		if (done && sv->next_step >= 0 && sv->group &&
 		    (!due || due > now_ns() + 20000000))
 			due = now_ns() + 20000000;
 		/* The ladder is over and the tree is not gone: a KILL walk that ran out of time

@@ -112,8 +112,6 @@ torture_mode() {
 }
 
 @test "torture: pgrp, a plain COMMAND: nothing of its group survives" {
-	# Issue 10 item 6a: the ladder ends when COMMAND is gone, not when its group is.
-	skip "needs 6a"
 	torture_mode pgrp
 }
 
@@ -126,9 +124,8 @@ torture_mode() {
 }
 
 @test "torture: pidns with a hand-off: no descendant survives the holder" {
-	# Issue 10 item 1: the hand-off reports pid 2 of the new namespace, and the holder's
-	# ladder then goes to pid 2 of ours (kthreadd, or a stranger in a container).
-	skip "needs item 1"
+	# Issue 10 item 1: the hand-off used to report pid 2 of the new namespace, and the
+	# holder's ladder then went to pid 2 of ours (kthreadd, or a stranger in a container).
 	TORTURE_PIDNS_HANDOFF=1 torture_mode pidns
 }
 
