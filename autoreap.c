@@ -63,7 +63,8 @@ enum { OPT_PID_FILE = 0x200, OPT_CONTAIN };
 static const struct argp_option options[] = {
 	{"wait", 'w', NULL, 0,
 	 "wait for COMMAND and exit with its status, relaying signals (required as PID 1)", 0},
-	{"print-pid", 'p', NULL, 0, "print COMMAND's pid on stdout once it runs", 0},
+	{"print-pid", 'p', NULL, 0,
+	 "print COMMAND's pid on stdout once it runs (COMMAND is killed if that fails: 125)", 0},
 	{"pid-file", OPT_PID_FILE, "FILE", 0, "write COMMAND's pid to FILE (atomically)", 0},
 	{"setsid", 's', NULL, 0, "start COMMAND in a new session, detached from the terminal", 0},
 	{"detach", 'd', NULL, 0,
@@ -150,6 +151,9 @@ static struct opts parse_args(int argc, char **argv)
 	handoff_finish(&o.h, o.c.cmd,
 		       o.wait ? "--wait cannot be combined with a hand-off: the holder waits" : NULL,
 		       0);
+	/* Else the pid would go to the /dev/null that cli_reserve_stdio puts there. */
+	if (o.print_pid && fcntl(STDOUT_FILENO, F_GETFD) < 0)
+		errx(EXIT_TOOL_FAILURE, "--print-pid: standard output is closed");
 	cli_reserve_stdio();
 	return o;
 }
@@ -241,9 +245,19 @@ static void announce(const struct opts *o, int pid_fd, const struct spawn_req *r
 		     struct spawn_res *res)
 {
 	if (o->print_pid) {
+		struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+
+		/* A reader that has gone gives EPIPE here, not our death with COMMAND running. */
+		sigaction(SIGPIPE, &ign, &old);
 		printf("%d\n", (int)res->cmd_pid);
-		if (fflush(stdout) == EOF)
-			warn("cannot print the pid");
+		if (fflush(stdout) == EOF) {
+			int e = errno;
+
+			spawn_take_down(req, res);
+			errx(EXIT_TOOL_FAILURE, "cannot print the pid: %s (COMMAND was killed)",
+			     strerror(e));
+		}
+		sigaction(SIGPIPE, &old, NULL);
 	}
 	if (o->pid_file && pid_file_commit(o->pid_file, pid_fd, res->cmd_pid) < 0) {
 		int e = errno;

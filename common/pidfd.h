@@ -64,7 +64,11 @@ int pidfd_kill(int pidfd, int sig);
 
 /* Sends SIG to the process group whose leader the pidfd names, PGID being its number.
  * Returns how many processes were signalled when it can tell (the fallback), 1 when the
- * kernel did it in one call (group not empty), 0 when the group is empty, -1 on error. */
+ * kernel did it in one call (group not empty), 0 when the group is empty, -1 on error.
+ * Before 6.9 (no PIDFD_SIGNAL_PROCESS_GROUP) and with a /proc of another PID namespace, it
+ * falls back to kill(-PGID), checked only by the leader's pidfd not being reaped yet: safe
+ * only for a caller that is the leader's parent and reaps it after its last signal (the
+ * --contain=pidns init); any other caller could hit a reused group number. */
 int pidfd_kill_group(int leader_pidfd, pid_t pgid, int sig);
 
 /* Whether the group has any member left (through /proc; a pidfd gives no such answer). */

@@ -83,6 +83,31 @@ load common
 	assert_equal "$(cat "$T/cmdline")" "$H/sigrec -r $T/ready $T/log "
 }
 
+@test "--print-pid with stdout closed: one line, 125, COMMAND never started" {
+	for w in "" -w; do
+		# run captures stdout through a pipe of its own: close it inside.
+		run bash -c 'exec "$@" 2>&1 >&-' x "$H/subreaper" -r "$T/rep" "$AR" $w -p touch "$T/ran" 3>&-
+		assert_equal "$status" 125
+		assert_equal "${#lines[@]}" 1
+		assert_output --regexp '^autoreap: .*standard output is closed'
+		[[ ! -e $T/ran ]]
+		grep -qx "alive 0" "$T/rep"
+	done
+}
+
+@test "--print-pid that cannot be written: COMMAND is taken down, 125" {
+	# /dev/full: the pid cannot reach the caller, who could then never find COMMAND.
+	for w in "" -w; do
+		rm -f "$T/ran"
+		run bash -c 'exec "$@" 2>&1 >/dev/full' x \
+			"$H/subreaper" -w -r "$T/rep" "$AR" $w -p sh -c "touch $T/ran; exec sleep 30" 3>&-
+		assert_equal "$status" 125
+		assert_output --regexp '^autoreap: cannot print the pid: .*\(COMMAND was killed\)$'
+		assert_equal "${#lines[@]}" 1
+		grep -qx "alive 0" "$T/rep"
+	done
+}
+
 @test "--pid-file is complete and written atomically" {
 	run "$AR" -w --pid-file "$T/pidfile" sh -c 'echo $$'
 	assert_success

@@ -115,9 +115,11 @@ setup() {
 
 @test "timeout: a SIGALRM it receives counts as its timer firing (cascaded timeouts)" {
 	# The inner timeout gets ALRM from the outer one and times out in turn: its 124
-	# reaches the outer one, which preserves it. Relaying ALRM would make it 142.
-	run -124 "$TO" --preserve-status -s ALRM 0.1 "$TO" 100 sleep 100
-	run -124 "$TO" -s ALRM -k 5 0.1 "$TO" 100 sleep 100
+	# reaches the outer one, which preserves it. Relaying ALRM would make it 142. The outer
+	# DURATION leaves the inner one time to start (an ALRM before it has set up its
+	# signals kills it with 142, as it would GNU timeout; ASan's start-up took over 0.1 s).
+	run -124 "$TO" --preserve-status -s ALRM 2 "$TO" 100 sleep 100
+	run -124 "$TO" -s ALRM -k 5 2 "$TO" 100 sleep 100
 	# Ignored when timeout started (a background job's nohup-like set-up): not the timer.
 	run -5 env --ignore-signal=ALRM "$TO" 100 sh -c 'kill -ALRM $PPID; exit 5'
 }
