@@ -189,6 +189,24 @@ fire() {
 	assert_equal "$PGID" "$(cut -d' ' -f5 /proc/$$/stat)"
 }
 
+@test "timeout --foreground in a terminal: COMMAND reads it, Ctrl-C ends the job as COMMAND" {
+	# The job is timeout and COMMAND in one group: COMMAND reads the terminal, the
+	# terminal's INT reaches both, and the job ends as COMMAND did.
+	run "$H/ptyjob" "$TO" --foreground 100 sh -c "touch $T/ready; read l; echo \$l >$T/got; exec '$H/sigrec' -c INT -x INT:130 -r $T/ready2 $T/log" <<EOF
+wait-file $T/ready
+type hello
+wait-file $T/ready2
+intr
+exit
+owner
+EOF
+	assert_success
+	assert_line "exit 130"
+	assert_line "fg=job"
+	assert_equal "$(cat "$T/got")" hello
+	assert_equal "$(wc -l <"$T/log")" 1
+}
+
 @test "timeout: the leash holds: SIGKILL of timeout takes COMMAND down, even one ignoring TERM" {
 	"$H/subreaper" -w -r "$T/rep" env --ignore-signal=TERM "$TO" 100 "$H/sigrec" -c HUP -r "$T/ready" "$T/log" 3>&- &
 	BG_PIDS=$!
