@@ -227,7 +227,7 @@ static const char doc[] =
 	"autokill takes timeout(1)'s command line.\n\n"
 	"Exit status:\n"
 	"  124  --timeout fired (or ALRM received), unless --preserve-status\n"
-	"  125  autokill itself failed, or a usage error\n"
+	"  125  autokill itself failed, or a usage error; nothing runs\n"
 	"  126  COMMAND found but cannot be executed\n"
 	"  127  COMMAND not found\n"
 	"  137  the ladder had to send KILL\n"
@@ -523,8 +523,8 @@ static noreturn void hand_off(const struct opts *o, struct supervisor *sv,
 		int e = errno;
 
 		spawn_take_down(req, res);
-		errno = e;
-		err(EXIT_TOOL_FAILURE, "cannot start the leash watcher");
+		errx(EXIT_TOOL_FAILURE, "cannot start the leash watcher: %s (COMMAND was killed)",
+		     strerror(e));
 	}
 	spawn_release(res);
 	if (!kernel && !req->pidns)
@@ -544,7 +544,8 @@ static noreturn void hand_off(const struct opts *o, struct supervisor *sv,
 			int e = errno;
 
 			spawn_take_down(req, res);
-			errx(EXIT_TOOL_FAILURE, "--send-pidfd=%d: cannot send the pidfd: %s",
+			errx(EXIT_TOOL_FAILURE,
+			     "--send-pidfd=%d: cannot send the pidfd: %s (COMMAND was killed)",
 			     o->h.send_fd, strerror(e));
 		}
 		exit(0);
@@ -552,7 +553,7 @@ static noreturn void hand_off(const struct opts *o, struct supervisor *sv,
 	st = handoff_exec(&o->h, "AUTOKILL", res->cmd_pid, res->cmd_pidfd, leash_fd, msg,
 			  sizeof(msg));
 	spawn_take_down(req, res);
-	errx(st, "%s", msg);
+	errx(st, "%s (COMMAND was killed)", msg);
 }
 
 int main(int argc, char **argv)
@@ -637,10 +638,19 @@ int main(int argc, char **argv)
 		hand_off(&o, &sv, &req, &res, kernel);
 	/* The cgroup is killed whole on the holder's death by the watcher, kernel leash or not. */
 	if (!kernel || o.contain == CONTAIN_CGROUP) {
-		if (leash_start(&sv, &leash, false, kernel) < 0)
-			warn("cannot start the leash watcher; COMMAND keeps only its "
-			     "parent-death signal");
-		else if (o.c.verbose > 1)
+		if (leash_start(&sv, &leash, false, kernel) < 0) {
+			int e = errno;
+
+			/* COMMAND would run with only its parent-death signal, which one that
+			 * ignores the first step survives: the leash is what autokill promises,
+			 * so COMMAND goes before the failure is reported. */
+			spawn_take_down(&req, &res);
+			supervise_restore_tty(&sv);
+			if (cg.dirfd >= 0)
+				cgroup_remove(&cg);
+			errx(EXIT_TOOL_FAILURE, "cannot start the leash watcher: %s (COMMAND was "
+						"killed)", strerror(e));
+		} else if (o.c.verbose > 1)
 			warnx("leash watcher %d, ladder grace %.2fs", (int)leash.watcher_pid,
 			      ns_to_s(o.ladder.grace_ns));
 	}

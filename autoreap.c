@@ -131,7 +131,7 @@ static const char doc[] =
 	"zombie, whoever its parent is by then.\v"
 	"Exit status:\n"
 	"  0    COMMAND was started (without --wait)\n"
-	"  125  autoreap itself failed, or a usage error\n"
+	"  125  autoreap itself failed, or a usage error; nothing runs\n"
 	"  126  COMMAND found but cannot be executed\n"
 	"  127  COMMAND not found\n"
 	"  -    with --wait, COMMAND's status; if it died of signal N, autoreap dies of "
@@ -281,7 +281,8 @@ static void hand_off(const struct opts *o, const struct spawn_req *req, struct s
 			int e = errno;
 
 			spawn_take_down(req, res);
-			errx(EXIT_TOOL_FAILURE, "--send-pidfd=%d: cannot send the pidfd: %s",
+			errx(EXIT_TOOL_FAILURE,
+			     "--send-pidfd=%d: cannot send the pidfd: %s (COMMAND was killed)",
 			     o->h.send_fd, strerror(e));
 		}
 		return;
@@ -290,7 +291,7 @@ static void hand_off(const struct opts *o, const struct spawn_req *req, struct s
 	res->cmd_pidfd = res->pidfd;
 	st = handoff_exec(&o->h, "AUTOREAP", res->cmd_pid, res->cmd_pidfd, -1, msg, sizeof(msg));
 	spawn_take_down(req, res);
-	errx(st, "%s", msg);
+	errx(st, "%s (COMMAND was killed)", msg);
 }
 
 int main(int argc, char **argv)

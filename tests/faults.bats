@@ -33,7 +33,10 @@ try() {
 	ran=no
 	! grep -qx ran "$T/out" || ran=yes
 	if [[ $st == 125 ]]; then
-		[[ $ran == no ]] || bad "$label: exit 125 but COMMAND ran; stderr: $(cat "$T/err")"
+		# A failure after the start (autokill's leash watcher) takes COMMAND down first
+		# and says so: nothing runs, though COMMAND may have begun.
+		[[ $ran == no ]] || grep -q '(COMMAND was killed)$' "$T/err" ||
+			bad "$label: exit 125 but COMMAND ran; stderr: $(cat "$T/err")"
 		[[ $(wc -l <"$T/err") == 1 ]] && grep -q '^auto\(reap\|kill\): ' "$T/err" ||
 			bad "$label: exit 125 without one line of reason: $(cat "$T/err")"
 	elif [[ $st != "$want" ]] || [[ $want != 124 && $ran == no ]]; then
@@ -201,6 +204,21 @@ relayed() {
 		assert_equal "$st" 7
 		grep -qx "alive 0" "$T/rep"
 	done
+}
+
+@test "seccomp: the leash watcher cannot be forked: COMMAND is killed before 125 is reported" {
+	run "$H/subreaper" -w -r "$T/rep" "$H/nosys" -e EPERM clone \
+		"$AK" --mode=userspace -t 5 sh -c "exec sleep 30" 3>&-
+	assert_equal "$status" 125
+	assert_equal "${#lines[@]}" 1
+	# Native builds start COMMAND with clone3 and then fail to fork the watcher; the
+	# sanitizer build forks COMMAND too (see spawn.c) and fails before anything starts.
+	if [[ $output == *"leash watcher"* ]]; then
+		assert_output --regexp '^autokill: cannot start the leash watcher: .*\(COMMAND was killed\)$'
+	else
+		assert_output --regexp '^autokill: .*fork'
+	fi
+	grep -qx "alive 0" "$T/rep"
 }
 
 # nosys_both NAME [WHICH]: each variant with NAME refused by seccomp, with ENOSYS and EPERM.

@@ -266,7 +266,7 @@ status_source() { [[ $(feature pidfd_exit_info) == yes ]] && echo pidfd || echo 
 		rm -f "$T/ready"
 		run -127 "$H/subreaper" -w -r "$T/rep" $tool --pidfd-fd=7 "$H/sigrec" -r "$T/ready" "$T/log" \; /nonexistent-next
 		name=${tool%% *}
-		assert_line --index 0 "${name##*/}: cannot run NEXT '/nonexistent-next': No such file or directory"
+		assert_line --index 0 "${name##*/}: cannot run NEXT '/nonexistent-next': No such file or directory (COMMAND was killed)"
 		assert_equal "$(grep alive "$T/rep")" "alive 0"
 	done
 	# Over the fd limit: refused before anything starts.

@@ -34,13 +34,14 @@ setup() {
 
 @test "timeout: without -k nothing but the one signal is sent; the status is still 124" {
 	# The manual's example: a COMMAND that ignores the signal runs to its own end.
-	mkfifo "$T/go"
-	env --ignore-signal=INT "$TO" -v -s INT 0.1 sh -c 'read x <"$1"; exit 5' sh "$T/go" 2>"$T/err" 3>&- &
+	# The fifo in bats' own tmpdir: $T may be on a filesystem without fifos (vm-run's 9p).
+	mkfifo "$BATS_TEST_TMPDIR/go"
+	env --ignore-signal=INT "$TO" -v -s INT 0.1 sh -c 'read x <"$1"; exit 5' sh "$BATS_TEST_TMPDIR/go" 2>"$T/err" 3>&- &
 	BG_PIDS=$!
 	wait_for "grep -q 'sending signal INT' $T/err"
 	# Longer than autokill's default grace: no KILL comes.
 	run -124 "$AK" -t 2.5 tail --pid="$BG_PIDS" -f /dev/null
-	echo go >"$T/go"
+	echo go >"$BATS_TEST_TMPDIR/go"
 	st=0
 	wait "$BG_PIDS" || st=$?
 	assert_equal "$st" 124
@@ -235,7 +236,9 @@ EOF
 # --- the same options under autokill's own name ---
 
 @test "autokill -s/-k: SIG at the timeout, KILL -k later; 137" {
-	run -137 env --block-signal=USR1 "$AK" -t 0.1 -s USR1 -k 0.2 "$H/sigrec" -c USR1 "$T/log"
+	# USR1 waits, blocked, for sigrec's handler; the KILL must leave sigrec time to start
+	# and record it (0.2 s did not, in a loaded emulated guest).
+	run -137 env --block-signal=USR1 "$AK" -t 0.1 -s USR1 -k 2 "$H/sigrec" -c USR1 "$T/log"
 	assert_equal "$(signals_in "$T/log")" "USR1"
 	run -124 "$AK" -t 0.1 -s INT sleep 100
 	run -137 "$AK" -v -t 0.1 -s 0 -k 0.1 sleep 100
