@@ -462,18 +462,15 @@ static int contain_auto(struct cgroup *cg)
 	return CONTAIN_SUBREAPER;
 }
 
-/* Prepares the containment before COMMAND starts; *NSFD receives the pidns status pipe.
- * For subreaper, only the keeper returns (see keeper.h). */
-static void contain_setup(struct opts *o, struct supervisor *sv, struct spawn_req *req,
-			  struct cgroup *cg, int *nsfd)
+/* Prepares the containment before COMMAND starts (in the keeper, for subreaper); *NSFD
+ * receives the pidns status pipe. */
+static void contain_setup(const struct opts *o, struct spawn_req *req, struct cgroup *cg,
+			  int *nsfd)
 {
 	char why[512];
 
-	if (o->contain == CONTAIN_AUTO)
-		o->contain = contain_auto(cg);
 	switch (o->contain) {
 	case CONTAIN_SUBREAPER:
-		keeper_split(sv);
 		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 			err(EXIT_TOOL_FAILURE, "cannot become a child subreaper");
 		break;
@@ -565,6 +562,7 @@ int main(int argc, char **argv)
 	struct leash leash = {-1, 0, -1};
 	struct status_stream stream = {o.c.status_fd, false, false};
 	struct cgroup cg = {.dirfd = -1, .eventsfd = -1};
+	struct keeper keeper;
 	int nsfd = -1;
 	sigset_t orig;
 	const char *call;
@@ -598,7 +596,11 @@ int main(int argc, char **argv)
 		req.mask = &orig;
 	}
 	req.argv = o.c.cmd;
-	contain_setup(&o, &sv, &req, &cg, &nsfd);
+	if (o.contain == CONTAIN_AUTO)
+		o.contain = contain_auto(&cg);
+	if (o.contain == CONTAIN_SUBREAPER && keeper_fork(&sv, &keeper) == KEEPER_ROLE_HOLDER)
+		keeper_hold(&sv, &keeper);
+	contain_setup(&o, &req, &cg, &nsfd);
 	/* autokill (its keeper) leads the group, COMMAND joins it. When handing off, autokill
 	 * goes (or becomes NEXT): COMMAND leads a group of its own then. --foreground: COMMAND
 	 * stays in our group, which has the terminal if anyone does. */

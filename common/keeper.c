@@ -1,4 +1,4 @@
-/* keeper.c: the thin holder above a keeper (see keeper.h). */
+/* keeper.c: the split into a thin holder and a keeper, and the holder's life (see keeper.h). */
 #include "config.h"
 
 #include <err.h>
@@ -54,9 +54,9 @@ static noreturn void mirror_keeper(int kfd)
 	exit_like(si.si_status | (si.si_code == CLD_DUMPED ? 0x80 : 0));
 }
 
-static noreturn void hold(int kfd, const struct supervisor *sv, int lifeline)
+noreturn void keeper_hold(const struct supervisor *sv, const struct keeper *k)
 {
-	int sfd = sv->sfd;
+	int sfd = sv->sfd, kfd = k->pidfd, lifeline = k->lifeline;
 
 	for (;;) {
 		struct pollfd pfd[2] = {{kfd, POLLIN, 0}, {sfd, POLLIN, 0}};
@@ -95,7 +95,7 @@ static noreturn void hold(int kfd, const struct supervisor *sv, int lifeline)
 	}
 }
 
-void keeper_split(struct supervisor *sv)
+enum keeper_role keeper_fork(struct supervisor *sv, struct keeper *k)
 {
 	pid_t job = getpgrp(), holder = getpid(), pid;
 	int life[2], kfd;
@@ -120,7 +120,7 @@ void keeper_split(struct supervisor *sv)
 		sv->holder = holder;
 		/* The holder watches the parent; the keeper watches the holder. */
 		sv->die_with_parent = false;
-		return;
+		return KEEPER_ROLE_KEEPER;
 	}
 	close(life[0]);
 	/* Our child: its pid cannot be reused before we reap it. */
@@ -136,5 +136,7 @@ void keeper_split(struct supervisor *sv)
 	}
 	/* A keeper stopped for long must not block us: past 64 KiB of signals, drop. */
 	fcntl(life[1], F_SETFL, O_NONBLOCK);
-	hold(kfd, sv, life[1]);
+	k->pidfd = kfd;
+	k->lifeline = life[1];
+	return KEEPER_ROLE_HOLDER;
 }
