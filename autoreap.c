@@ -172,7 +172,7 @@ static bool spawn_reaped(const struct opts *o, struct spawn_req *req, struct spa
 				warnx("mode=kernel: CLONE_AUTOREAP");
 			return true;
 		}
-		if (strcmp(res->stage, "clone3") != 0)
+		if (res->stage != SPAWN_CLONE3)
 			spawn_die(o->c.cmd[0], res);
 		if (o->c.mode == MODE_KERNEL)
 			errx(EXIT_TOOL_FAILURE,

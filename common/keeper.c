@@ -48,10 +48,9 @@ static noreturn void mirror_keeper(int kfd)
 	while (waitid((idtype_t)P_PIDFD, (id_t)kfd, &si, WEXITED) < 0)
 		if (errno != EINTR)
 			err(EXIT_TOOL_FAILURE, "cannot read the keeper's status");
-	if (si.si_code == CLD_EXITED)
-		exit(si.si_status);
-	/* The keeper already died the way COMMAND did (or was killed itself). */
-	exit_like(si.si_status | (si.si_code == CLD_DUMPED ? 0x80 : 0));
+	/* The keeper exited with COMMAND's status, or already died the way COMMAND did (or
+	 * was killed itself). */
+	exit_like(wait_status_of(&si));
 }
 
 noreturn void keeper_hold(const struct supervisor *sv, const struct keeper *k)

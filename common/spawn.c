@@ -36,26 +36,33 @@
 #include "util.h"
 
 struct report {
-	int stage; /* index into stage_names; 0: success */
+	int stage; /* enum spawn_stage; SPAWN_OK: success */
 	int err;
 	pid_t pid; /* from an intermediate: COMMAND's pid, read from its pidfd */
 };
 
-enum { ST_OK, ST_SETSID, ST_SETPGID, ST_TCSETPGRP, ST_DEVNULL, ST_NNP, ST_PDEATHSIG,
-       ST_EXEC, ST_FORK, ST_SIGNALFD, ST_CLONE3, ST_CLONE, ST_SOCKET, ST_UIDMAP,
-       ST_PIDFD_OPEN };
 static const char *const stage_names[] = {
-	"", "setsid", "setpgid", "tcsetpgrp", "/dev/null", "no_new_privs", "parent-death signal",
-	"execve", "fork", "signalfd", "clone3", "clone", "socketpair", "uid_map", "pidfd_open",
+	[SPAWN_OK] = "",
+	[SPAWN_SETSID] = "setsid",
+	[SPAWN_SETPGID] = "setpgid",
+	[SPAWN_TCSETPGRP] = "tcsetpgrp",
+	[SPAWN_DEVNULL] = "/dev/null",
+	[SPAWN_NNP] = "no_new_privs",
+	[SPAWN_PDEATHSIG] = "parent-death signal",
+	[SPAWN_EXEC] = "execve",
+	[SPAWN_FORK] = "fork",
+	[SPAWN_SIGNALFD] = "signalfd",
+	[SPAWN_CLONE3] = "clone3",
+	[SPAWN_CLONE] = "clone",
+	[SPAWN_SOCKETPAIR] = "socketpair",
+	[SPAWN_PIPE] = "pipe2",
+	[SPAWN_UIDMAP] = "uid_map",
+	[SPAWN_PIDFD_OPEN] = "pidfd_open",
 };
 
-/* A stage named by a nested spawn_command, to pass up as is. */
-static int stage_of(const char *name)
+const char *spawn_stage_name(enum spawn_stage stage)
 {
-	for (int i = 1; i < (int)(sizeof(stage_names) / sizeof(stage_names[0])); i++)
-		if (strcmp(stage_names[i], name) == 0)
-			return i;
-	return ST_FORK;
+	return stage_names[stage];
 }
 
 /* A descriptor that the -d rule sends to /dev/null: a terminal, a pipe or a socket, i.e.
@@ -69,12 +76,12 @@ static bool ties_to_caller(int fd)
 	return isatty(fd) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
 }
 
-static noreturn void child_fail(int pipefd, int stage, int err)
+static noreturn void child_fail(int pipefd, enum spawn_stage stage, int err)
 {
 	struct report r = {stage, err, 0};
 
 	(void)!write(pipefd, &r, sizeof(r));
-	_exit(stage == ST_EXEC ? (err == ENOENT ? 127 : 126) : 125);
+	_exit(stage == SPAWN_EXEC ? exec_errno_status(err) : EXIT_TOOL_FAILURE);
 }
 
 /* Runs in the child between clone and execve: async-signal-safe calls only. */
@@ -88,28 +95,28 @@ static noreturn void child_exec(const struct spawn_req *req, int pipefd, pid_t p
 	sigaction(SIGPIPE, &dfl, NULL);
 
 	if (req->pgrp == SPAWN_SESSION && setsid() < 0)
-		child_fail(pipefd, ST_SETSID, errno);
+		child_fail(pipefd, SPAWN_SETSID, errno);
 	if (req->pgrp == SPAWN_PGRP_NEW && setpgid(0, 0) < 0)
-		child_fail(pipefd, ST_SETPGID, errno);
+		child_fail(pipefd, SPAWN_SETPGID, errno);
 	if (req->pgrp == SPAWN_PGRP_JOIN && setpgid(0, req->pgid) < 0)
-		child_fail(pipefd, ST_SETPGID, errno);
+		child_fail(pipefd, SPAWN_SETPGID, errno);
 	/* Still with every signal blocked, so SIGTTOU cannot stop us here. */
 	if (req->tty_fd >= 0 && tcsetpgrp(req->tty_fd, getpid()) < 0)
-		child_fail(pipefd, ST_TCSETPGRP, errno);
+		child_fail(pipefd, SPAWN_TCSETPGRP, errno);
 	if (req->detach) {
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 		if (null < 0)
-			child_fail(pipefd, ST_DEVNULL, errno);
+			child_fail(pipefd, SPAWN_DEVNULL, errno);
 		for (int fd = 0; fd <= 2; fd++)
 			if (ties_to_caller(fd) && dup2(null, fd) < 0)
-				child_fail(pipefd, ST_DEVNULL, errno);
+				child_fail(pipefd, SPAWN_DEVNULL, errno);
 	}
 	if (req->nnp && !(req->kflags & CLONE_NNP) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		child_fail(pipefd, ST_NNP, errno);
+		child_fail(pipefd, SPAWN_NNP, errno);
 	if (req->pdeathsig) {
 		if (prctl(PR_SET_PDEATHSIG, req->pdeathsig) < 0)
-			child_fail(pipefd, ST_PDEATHSIG, errno);
+			child_fail(pipefd, SPAWN_PDEATHSIG, errno);
 		/* The tool may have died before the prctl: then nothing would ever fire. */
 		/* Not raise(): after a raw clone, glibc's cached thread id is the parent's. */
 		if (getppid() != parent)
@@ -132,13 +139,14 @@ static noreturn void child_exec(const struct spawn_req *req, int pipefd, pid_t p
 	if (req->mask)
 		sigprocmask(SIG_SETMASK, req->mask, NULL);
 	execvp(req->argv[0], req->argv);
-	child_fail(pipefd, ST_EXEC, errno);
+	child_fail(pipefd, SPAWN_EXEC, errno);
 }
 
 /* clone3, else clone(CLONE_PIDFD), else fork + pidfd_open: container seccomp profiles
  * refuse clone3 with ENOSYS or EPERM so that libc falls back, and so must we. Returns the
  * pid in both processes' sense (0 in the child), -1 with errno. */
-static pid_t clone_child(const struct spawn_req *req, struct spawn_res *res, int *pidfd)
+static pid_t clone_child(const struct spawn_req *req, struct spawn_res *res, int *pidfd,
+			 enum spawn_stage *tried)
 {
 	uint64_t ns = (req->pidns ? CLONE_NEWPID : 0) | (req->userns ? CLONE_NEWUSER : 0);
 	struct ar_clone_args args = {
@@ -154,15 +162,18 @@ static pid_t clone_child(const struct spawn_req *req, struct spawn_res *res, int
 	pid_t pid;
 
 	res->method = "clone3";
+	*tried = SPAWN_CLONE3;
 	pid = ar_clone3(&args);
 	/* CLONE_INTO_CGROUP exists only in clone3: no fallback can honour it. */
 	if (pid >= 0 || req->kflags || req->cgroup_fd > 0 || (errno != ENOSYS && errno != EPERM))
 		return pid;
 	res->method = "clone";
+	*tried = SPAWN_CLONE;
 	pid = ar_clone_pidfd(pidfd, ns);
 	if (pid >= 0 || ns || (errno != ENOSYS && errno != EPERM && errno != EINVAL))
 		return pid;
 	res->method = "fork";
+	*tried = SPAWN_FORK;
 	pid = fork();
 	if (pid > 0) {
 		/* Our own unreaped child: its pid cannot be reused before we wait for it. */
@@ -181,7 +192,7 @@ static pid_t clone_child(const struct spawn_req *req, struct spawn_res *res, int
 /* Success, with up to two pidfds: COMMAND's (or its init's), then, from an init, COMMAND's. */
 static void send_report(int fd, const int *fds, int nfds, pid_t pid)
 {
-	struct report r = {ST_OK, 0, pid};
+	struct report r = {SPAWN_OK, 0, pid};
 
 	send_fds(fd, &r, sizeof(r), fds, nfds);
 }
@@ -237,8 +248,7 @@ static noreturn void orphan_parent(const struct spawn_req *req, int up, int hold
 	inner.orphan = false;
 	inner.pdeathsig = 0;
 	if (spawn_command(&inner, &res) < 0)
-		child_fail(up, strcmp(res.stage, "execve") == 0 ? ST_EXEC : stage_of(res.stage),
-			   res.err);
+		child_fail(up, res.stage, res.err);
 	fds[0] = res.pidfd;
 	fds[1] = res.cmd_pidfd;
 	send_report(up, fds, res.cmd_pidfd != res.pidfd ? 2 : 1, res.cmd_pid);
@@ -290,10 +300,9 @@ static noreturn void ns_init(const struct spawn_req *req, int up, int sync)
 	sfd = signalfd(-1, &all, SFD_CLOEXEC);
 	/* Without it, nothing would ever be relayed or reaped. */
 	if (sfd < 0)
-		child_fail(up, ST_SIGNALFD, errno);
+		child_fail(up, SPAWN_SIGNALFD, errno);
 	if (spawn_command(&inner, &res) < 0)
-		child_fail(up, strcmp(res.stage, "execve") == 0 ? ST_EXEC : stage_of(res.stage),
-			   res.err);
+		child_fail(up, res.stage, res.err);
 	/* COMMAND's pidfd, for the tool to learn COMMAND's pid in its own namespace; and
 	 * COMMAND is not reaped (its pid stays readable) until the tool has read it. */
 	send_report(up, &res.pidfd, 1, 0);
@@ -468,9 +477,10 @@ static void close_pair(int p[2])
 
 int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 {
-	struct report r = {ST_OK, 0, 0};
+	struct report r = {SPAWN_OK, 0, 0};
 	struct spawn_req outer = *req;
 	pid_t parent = getpid();
+	enum spawn_stage tried = SPAWN_CLONE;
 	int p[2] = {-1, -1}, hold[2] = {-1, -1}, sync[2] = {-1, -1}, got[2] = {-1, -1}, pidfd = -1;
 	/* What clone3 alone can do (kernel flags, a cgroup) and what needs a long-lived
 	 * child (a namespace's init, an intermediate that holds COMMAND until the leash
@@ -488,7 +498,7 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	if (req->orphan)
 		outer.pidns = outer.userns = false;
 	if (report_pair(p) < 0) {
-		res->stage = "socketpair";
+		res->stage = SPAWN_SOCKETPAIR;
 		res->err = errno;
 		return -1;
 	}
@@ -498,7 +508,7 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	/* HOLD a socket too: the tool's first pipe after the start is the leash's. */
 	if (!vm && ((req->orphan && report_pair(hold) < 0) ||
 		    (outer.userns && pipe2(sync, O_CLOEXEC) < 0))) {
-		res->stage = hold[0] < 0 && req->orphan ? "socketpair" : "pipe2";
+		res->stage = hold[0] < 0 && req->orphan ? SPAWN_SOCKETPAIR : SPAWN_PIPE;
 		res->err = errno;
 		close_pair(p);
 		close_pair(hold);
@@ -506,7 +516,7 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 		return -1;
 	}
 	if (!vm)
-		pid = clone_child(&outer, res, &pidfd);
+		pid = clone_child(&outer, res, &pidfd, &tried);
 	if (pid == 0) {
 		close(p[0]);
 		if (req->orphan) {
@@ -527,7 +537,7 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 		close(sync[0]);
 	if (pid > 0 && sync[1] >= 0) {
 		if (write_id_maps(pid) < 0) {
-			res->stage = "uid_map";
+			res->stage = SPAWN_UIDMAP;
 			res->err = errno;
 			ar_pidfd_send_signal(pidfd, SIGKILL, 0);
 		}
@@ -536,7 +546,7 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	if (sync[1] >= 0)
 		close(sync[1]);
 	if (pid < 0) {
-		res->stage = res->method;
+		res->stage = tried;
 		res->err = errno;
 		close(p[0]);
 		if (hold[1] >= 0)
@@ -551,8 +561,8 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	res->pid = pid;
 	res->pidfd = pidfd;
 	res->kflags = req->kflags;
-	if (read_report(p[0], &r, got) && r.stage != ST_OK && !res->stage) {
-		res->stage = stage_names[r.stage];
+	if (read_report(p[0], &r, got) && r.stage != SPAWN_OK && !res->stage) {
+		res->stage = (enum spawn_stage)r.stage;
 		res->err = r.err;
 	}
 	if (req->orphan && vm) {
@@ -576,7 +586,7 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 		res->pid = got[0] >= 0 ? pidfd_pid(got[0]) : -1;
 		res->cmd_pid = r.pid;
 		if (!res->stage && res->pid <= 0) {
-			res->stage = "pidfd_open";
+			res->stage = SPAWN_PIDFD_OPEN;
 			res->err = ESRCH;
 		}
 	} else if (req->pidns) {
@@ -589,7 +599,7 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	}
 	close(p[0]);
 	if (!res->stage && res->cmd_pid <= 0) {
-		res->stage = "pidfd_open";
+		res->stage = SPAWN_PIDFD_OPEN;
 		res->err = ESRCH;
 	}
 	if (!res->stage)
@@ -675,9 +685,10 @@ void pidns_status(const struct spawn_req *req, int fd, int *status)
 
 _Noreturn void spawn_die(const char *cmd, const struct spawn_res *res)
 {
-	if (strcmp(res->stage, "execve") == 0) {
+	if (res->stage == SPAWN_EXEC) {
 		warnx("cannot run '%s': %s", cmd, strerror(res->err));
 		exit(exec_errno_status(res->err));
 	}
-	errx(EXIT_TOOL_FAILURE, "cannot start '%s': %s: %s", cmd, res->stage, strerror(res->err));
+	errx(EXIT_TOOL_FAILURE, "cannot start '%s': %s: %s", cmd,
+	     spawn_stage_name(res->stage), strerror(res->err));
 }

@@ -14,6 +14,15 @@ enum spawn_pgrp {
 	SPAWN_PGRP_JOIN, /* setpgid(0, req->pgid): a member of the tool's group for it */
 };
 
+/* What failed, for spawn_res.stage; spawn_stage_name gives the name messages use. */
+enum spawn_stage {
+	SPAWN_OK, SPAWN_SETSID, SPAWN_SETPGID, SPAWN_TCSETPGRP, SPAWN_DEVNULL, SPAWN_NNP,
+	SPAWN_PDEATHSIG, SPAWN_EXEC, SPAWN_FORK, SPAWN_SIGNALFD, SPAWN_CLONE3, SPAWN_CLONE,
+	SPAWN_SOCKETPAIR, SPAWN_PIPE, SPAWN_UIDMAP, SPAWN_PIDFD_OPEN,
+};
+
+const char *spawn_stage_name(enum spawn_stage stage);
+
 struct spawn_req {
 	char *const *argv;
 	uint64_t kflags;  /* CLONE_AUTOREAP, CLONE_NNP, CLONE_PIDFD_AUTOKILL: kernel mode */
@@ -45,14 +54,14 @@ struct spawn_res {
 	uint64_t kflags;  /* the kernel flags in effect */
 	const char *method; /* "clone3", "clone", "fork" */
 	/* on failure: */
-	const char *stage; /* what failed: "clone3", "setsid", "execve", ... */
+	enum spawn_stage stage; /* what failed (SPAWN_EXEC: execve), or SPAWN_OK */
 	int err;
 };
 
 /* Starts COMMAND and returns once it has been executed: 0, or -1 with res->stage and
  * res->err set. A failed execve leaves no process behind (it is reaped here, or
  * auto-reaped by the kernel). With req->kflags, a kernel that refuses the flags gives -1
- * with stage "clone3" and nothing started, so the caller can fall back. */
+ * with stage SPAWN_CLONE3 and nothing started, so the caller can fall back. */
 int spawn_command(const struct spawn_req *req, struct spawn_res *res);
 
 /* Orphan mode: COMMAND is leashed now; the intermediate may exit, handing COMMAND to the

@@ -2,6 +2,7 @@
 #ifndef AUTOREAP_UTIL_H
 #define AUTOREAP_UTIL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -62,8 +63,14 @@ int write_all(int fd, const void *buf, size_t len);
  * signal. Falls back to exit(128+N) for signals whose default action is not to die. */
 noreturn void exit_like(int status);
 
-/* Maps an execve errno to 127 (not found) or 126 (cannot execute). */
+/* The one map from an execve errno to an exit status: 127 (not found) for ENOENT alone,
+ * 126 (found but cannot execute) for every other, ENOTDIR and EACCES included, as GNU
+ * timeout(1) and env(1) do. Async-signal-safe. */
 int exec_errno_status(int err);
+
+/* The wait(2) status that a waitid(2) siginfo describes (CLD_EXITED, CLD_KILLED or
+ * CLD_DUMPED), for exit_like and the WIF* macros. */
+int wait_status_of(const siginfo_t *si);
 
 /* Whether we have CAP_SYS_ADMIN in our user namespace (effective set). */
 bool has_cap_sys_admin(void);
