@@ -233,8 +233,15 @@ static const char doc[] =
 	"  137  the ladder had to send KILL\n"
 	"  -    otherwise COMMAND's status; if it died of signal N, autokill dies of signal N";
 
-static const struct argp argp = {options, parse_opt, "COMMAND [ARG]...", doc, cli_children,
-				 NULL, NULL};
+/* KEY_INIT gives each its input, in this order. */
+static const struct argp_child children[] = {
+	{&common_argp, 0, NULL, 0},
+	{&handoff_argp, 0, "Hand-off (see HAND-OFF in the man page):", 30},
+	{0},
+};
+
+static const struct argp argp = {options, parse_opt, "COMMAND [ARG]...", doc, children, NULL,
+				 NULL};
 
 /* GNU timeout's options, and only those, for autokill run as `timeout`. */
 static const struct argp_option timeout_options[] = {
@@ -306,7 +313,7 @@ static struct opts parse_args(int argc, char **argv)
 		.ladder = {{SIGHUP, SIGTERM, SIGKILL}, 3, 2 * NS_PER_SEC},
 		.signal = -1,
 		.kill_after = -1,
-		.h = {.pidfd_fd = -1, .send_fd = -1},
+		.h = {.pidfd_fd = -1, .send_fd = -1, .env_prefix = "AUTOKILL", .env_leash = true},
 		.as_timeout = argc > 0 && named_timeout(argv[0]),
 	};
 
@@ -475,7 +482,7 @@ static void contain_setup(const struct opts *o, struct spawn_req *req, struct cg
 			err(EXIT_TOOL_FAILURE, "cannot become a child subreaper");
 		break;
 	case CONTAIN_PIDNS:
-		*nsfd = pidns_prepare(req);
+		*nsfd = pidns_prepare(req, "autokill-init");
 		break;
 	case CONTAIN_CGROUP:
 		if (cg->dirfd < 0 && make_cgroup(cg, why, sizeof(why)) < 0)
@@ -546,8 +553,7 @@ static noreturn void hand_off(const struct opts *o, struct supervisor *sv,
 		}
 		exit(0);
 	}
-	st = handoff_exec(&o->h, "AUTOKILL", res->cmd_pid, res->cmd_pidfd, leash_fd, msg,
-			  sizeof(msg));
+	st = handoff_exec(&o->h, res->cmd_pid, res->cmd_pidfd, leash_fd, msg, sizeof(msg));
 	spawn_take_down(req, res);
 	errx(st, "%s", msg);
 }
@@ -605,7 +611,7 @@ int main(int argc, char **argv)
 	 * goes (or becomes NEXT): COMMAND leads a group of its own then. --foreground: COMMAND
 	 * stays in our group, which has the terminal if anyone does. */
 	if (o.h.pidfd_fd < 0 && o.h.send_fd < 0 && !o.foreground) {
-		supervise_lead_group(&sv, o.contain != CONTAIN_PIDNS);
+		supervise_lead_group(&sv, o.contain != CONTAIN_PIDNS ? "autokill-group" : NULL);
 		req.pgrp = o.contain == CONTAIN_PIDNS ? SPAWN_PGRP_KEEP : SPAWN_PGRP_JOIN;
 		req.pgid = sv.pgid;
 	}

@@ -135,14 +135,22 @@ static const char doc[] =
 	"  -    with --wait, COMMAND's status; if it died of signal N, autoreap dies of "
 	"signal N";
 
-static const struct argp argp = {options, parse_opt, "COMMAND [ARG]...", doc, cli_children,
-				 NULL, NULL};
+/* KEY_INIT gives each its input, in this order. */
+static const struct argp_child children[] = {
+	{&common_argp, 0, NULL, 0},
+	{&handoff_argp, 0, "Hand-off (see HAND-OFF in the man page):", 30},
+	{0},
+};
+
+static const struct argp argp = {options, parse_opt, "COMMAND [ARG]...", doc, children, NULL,
+				 NULL};
 
 const char *argp_program_version = PACKAGE_STRING;
 
 static struct opts parse_args(int argc, char **argv)
 {
-	struct opts o = {.c = {.nnp = -1, .prog = "autoreap", .status_fd = -1}};
+	struct opts o = {.c = {.nnp = -1, .prog = "autoreap", .status_fd = -1},
+			 .h = {.pidfd_fd = -1, .send_fd = -1, .env_prefix = "AUTOREAP"}};
 
 	cli_init("autoreap", argv);
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
@@ -273,7 +281,7 @@ static void hand_off(const struct opts *o, const struct spawn_req *req, struct s
 	}
 	handoff_clear(&o->h, &res->pidfd);
 	res->cmd_pidfd = res->pidfd;
-	st = handoff_exec(&o->h, "AUTOREAP", res->cmd_pid, res->cmd_pidfd, -1, msg, sizeof(msg));
+	st = handoff_exec(&o->h, res->cmd_pid, res->cmd_pidfd, -1, msg, sizeof(msg));
 	spawn_take_down(req, res);
 	errx(st, "%s", msg);
 }
@@ -333,7 +341,7 @@ int main(int argc, char **argv)
 	 * without forking, so the process autoreap waits for is the one that runs. */
 	if (!o.setsid) {
 		/* With --contain, a child of ours would be one more process to wait for. */
-		supervise_lead_group(&sv, o.contain == CONTAIN_PGRP);
+		supervise_lead_group(&sv, o.contain == CONTAIN_PGRP ? "autoreap-group" : NULL);
 		req.pgrp = o.contain == CONTAIN_PIDNS ? SPAWN_PGRP_KEEP : SPAWN_PGRP_JOIN;
 		req.pgid = sv.pgid;
 	}
@@ -341,7 +349,7 @@ int main(int argc, char **argv)
 	if (o.contain == CONTAIN_SUBREAPER && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		err(EXIT_TOOL_FAILURE, "cannot become a child subreaper");
 	if (o.contain == CONTAIN_PIDNS)
-		nsfd = pidns_prepare(&req);
+		nsfd = pidns_prepare(&req, "autoreap-init");
 	kernel = spawn_reaped(&o, &req, &res);
 	cli_verbose_started(&o.c, res.cmd_pid, res.method);
 	if (o.c.verbose && o.contain != CONTAIN_PGRP)

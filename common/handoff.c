@@ -160,9 +160,10 @@ static const char *status_source(void)
 	return pidfd_exit_info_works() ? "pidfd" : "unavailable";
 }
 
-int handoff_exec(const struct handoff *h, const char *prefix, pid_t pid, int pidfd, int leash,
-		 char *msg, size_t msglen)
+int handoff_exec(const struct handoff *h, pid_t pid, int pidfd, int leash, char *msg,
+		 size_t msglen)
 {
+	const char *prefix = h->env_prefix;
 	int n = h->pidfd_fd;
 	char name[32], val[32];
 
@@ -182,7 +183,7 @@ int handoff_exec(const struct handoff *h, const char *prefix, pid_t pid, int pid
 	setenv(name, val, 1);
 	snprintf(name, sizeof(name), "%s_STATUS", prefix);
 	setenv(name, status_source(), 1);
-	if (strcmp(prefix, "AUTOKILL") == 0) {
+	if (h->env_leash) {
 		snprintf(name, sizeof(name), "%s_LEASH", prefix);
 		snprintf(val, sizeof(val), "%d", leash >= 0 ? n + 1 : n);
 		setenv(name, val, 1);

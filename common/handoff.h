@@ -11,6 +11,7 @@
 #define AUTOREAP_HANDOFF_H
 
 #include <argp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -18,6 +19,9 @@ struct handoff {
 	int pidfd_fd;	 /* --pidfd-fd, or -1 */
 	int send_fd;	 /* --send-pidfd, or -1 */
 	char **next;	 /* NEXT [ARG]... after the ';' of the command line */
+	/* Set by the tool: */
+	const char *env_prefix; /* PREFIX of NEXT's environment ("AUTOKILL") */
+	bool env_leash;	 /* NEXT's environment names the leash (PREFIX_LEASH) */
 };
 
 /* --pidfd-fd and --send-pidfd, as an argp child parser whose input is a struct handoff. */
@@ -40,11 +44,12 @@ char **handoff_split(char **cmd, const char **why);
  * closes nothing the tool still needs. Call it for every fd the tool keeps. */
 void handoff_clear(const struct handoff *h, int *fd);
 
-/* Execs NEXT with the fds in place. LEASH is -1 when the pidfd itself is the leash (or
- * there is none, for autoreap). Returns only on failure: the exit status (125, or 126/127
- * if NEXT cannot run) and, in MSG, the line to report once COMMAND has been taken down. */
-int handoff_exec(const struct handoff *h, const char *prefix, pid_t pid, int pidfd, int leash,
-		 char *msg, size_t msglen);
+/* Execs NEXT with the fds in place and the environment named by h->env_prefix. LEASH is -1
+ * when the pidfd itself is the leash (or there is none). Returns only on failure: the exit
+ * status (125, or 126/127 if NEXT cannot run) and, in MSG, the line to report once COMMAND
+ * has been taken down. */
+int handoff_exec(const struct handoff *h, pid_t pid, int pidfd, int leash, char *msg,
+		 size_t msglen);
 
 /* Userspace mode, once COMMAND is orphaned: warns when its new parent does not look like
  * a process that reaps, since its exit status then never becomes readable. ADVICE: what

@@ -309,7 +309,7 @@ static noreturn void ns_init(const struct spawn_req *req, int up, int sync)
 	while (recv(up, &c, 1, 0) < 0 && errno == EINTR)
 		;
 	close(up);
-	prctl(PR_SET_NAME, "autokill-init");
+	prctl(PR_SET_NAME, req->init_name);
 	for (;;) {
 		struct signalfd_siginfo si;
 		int s;
@@ -660,7 +660,7 @@ void spawn_take_down(const struct spawn_req *req, struct spawn_res *res)
 	res->pidfd = res->cmd_pidfd = -1;
 }
 
-int pidns_prepare(struct spawn_req *req)
+int pidns_prepare(struct spawn_req *req, const char *init_name)
 {
 	int p[2];
 
@@ -669,6 +669,7 @@ int pidns_prepare(struct spawn_req *req)
 	req->pidns = true;
 	req->userns = !has_cap_sys_admin();
 	req->ns_status_fd = p[1];
+	req->init_name = init_name;
 	return p[0];
 }
 

@@ -40,6 +40,7 @@ struct spawn_req {
 	bool pidns;	  /* COMMAND runs under an init of ours in a new PID namespace */
 	bool userns;	  /* ... and a new user namespace mapping our uid and gid to themselves */
 	int ns_status_fd; /* pidns: where the init writes COMMAND's wait(2) status */
+	const char *init_name; /* pidns: the init's process name ("autokill-init") */
 	const sigset_t *mask; /* the caller's original mask, restored in COMMAND */
 };
 
@@ -84,7 +85,7 @@ _Noreturn void spawn_die(const char *cmd, const struct spawn_res *res);
 /* --contain=pidns, in either tool: sets REQ up for an init of ours in a new PID namespace
  * (with a user namespace unless we have CAP_SYS_ADMIN) and returns the read end of the
  * pipe on which the init reports COMMAND's status. Dies with 125 on failure. */
-int pidns_prepare(struct spawn_req *req);
+int pidns_prepare(struct spawn_req *req, const char *init_name);
 
 /* Once the init has exited: COMMAND's own wait(2) status from FD into *STATUS (the init's
  * exit says nothing), if the init reported one. Closes both ends of the pipe. */

@@ -118,7 +118,7 @@ static int high_fd(int fd)
 
 /* The leader of a group for COMMAND when we must stay in the job's group: a child that
  * only waits, its signals blocked, until we are gone (end of file on our pipe). */
-static pid_t group_holder(int *hold)
+static pid_t group_holder(int *hold, const char *name)
 {
 	int p[2];
 	pid_t pid;
@@ -129,7 +129,7 @@ static pid_t group_holder(int *hold)
 	pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);
-		prctl(PR_SET_NAME, "autokill-group");
+		prctl(PR_SET_NAME, name);
 		/* It holds nothing of ours: no pipe of the caller's stays open in it. */
 		close(p[1]);
 		for (int fd = 0; fd <= 2; fd++)
@@ -162,7 +162,7 @@ static void release_at_exit(void)
 		supervise_release_group(held);
 }
 
-void supervise_lead_group(struct supervisor *sv, bool holder_child)
+void supervise_lead_group(struct supervisor *sv, const char *holder_name)
 {
 	pid_t job = getpgrp(), leader = getpid();
 	int fd;
@@ -171,11 +171,11 @@ void supervise_lead_group(struct supervisor *sv, bool holder_child)
 	sv->in_group = true;
 	/* As PID 1 of a namespace (a container's init) no shell's fg can reach our caller's
 	 * group, and COMMAND should be pid 2: we lead the group ourselves. */
-	if (job != leader && !sv->holder && holder_child && leader != 1) {
+	if (job != leader && !sv->holder && holder_name && leader != 1) {
 		/* Not the job's leader (a pipeline's last command, a recipe of make): the job's
 		 * group must keep us, since a shell's fg continues that group, and it may have no
 		 * other member left. A holder child leads COMMAND's group instead. */
-		leader = group_holder(&sv->group_hold);
+		leader = group_holder(&sv->group_hold, holder_name);
 		if (leader < 0)
 			err(EXIT_TOOL_FAILURE, "cannot create a process group");
 		sv->group_holder = leader;

@@ -81,10 +81,10 @@ int supervise_signals(struct supervisor *sv, sigset_t *orig);
  * we stay in the job's group (which a shell's fg continues) and a holder child of ours
  * leads COMMAND's (a keeper leads it itself: its holder stays in the job); that group
  * takes the terminal's foreground if the job held it, to give it back at the end.
- * Without HOLDER_CHILD (a PID namespace's init cannot join a group from inside), we leave
- * the job's group and lead COMMAND's ourselves, as timeout(1) does. COMMAND is to be started
- * with SPAWN_PGRP_JOIN of sv->pgid. */
-void supervise_lead_group(struct supervisor *sv, bool holder_child);
+ * HOLDER_NAME is that child's process name; without one (NULL: a PID namespace's init
+ * cannot join a group from inside), we leave the job's group and lead COMMAND's ourselves,
+ * as timeout(1) does. COMMAND is to be started with SPAWN_PGRP_JOIN of sv->pgid. */
+void supervise_lead_group(struct supervisor *sv, const char *holder_name);
 
 /* At the end: lets a group's holder child go, and reaps it. */
 void supervise_release_group(struct supervisor *sv);
