@@ -51,6 +51,7 @@
 #include "common/leash.h"
 #include "common/parent.h"
 #include "common/pidfd.h"
+#include "common/pidns.h"
 #include "common/spawn.h"
 #include "common/status.h"
 #include "common/supervise.h"
@@ -469,10 +470,10 @@ static int contain_auto(struct cgroup *cg)
 	return CONTAIN_SUBREAPER;
 }
 
-/* Prepares the containment before COMMAND starts (in the keeper, for subreaper); *NSFD
- * receives the pidns status pipe. */
+/* Prepares the containment before COMMAND starts (in the keeper, for subreaper); NS
+ * receives the PID namespace's. */
 static void contain_setup(const struct opts *o, struct spawn_req *req, struct cgroup *cg,
-			  int *nsfd)
+			  struct pidns *ns)
 {
 	char why[512];
 
@@ -482,7 +483,8 @@ static void contain_setup(const struct opts *o, struct spawn_req *req, struct cg
 			err(EXIT_TOOL_FAILURE, "cannot become a child subreaper");
 		break;
 	case CONTAIN_PIDNS:
-		*nsfd = pidns_prepare(req, "autokill-init");
+		pidns_prepare(ns, "autokill-init");
+		req->ns = ns;
 		break;
 	case CONTAIN_CGROUP:
 		if (cg->dirfd < 0 && make_cgroup(cg, why, sizeof(why)) < 0)
@@ -492,7 +494,7 @@ static void contain_setup(const struct opts *o, struct spawn_req *req, struct cg
 	}
 	if (o->c.verbose > 1)
 		warnx("containment: %s%s", contain_name(o->contain),
-		      o->contain == CONTAIN_PIDNS && req->userns ? " (with a user namespace)" : "");
+		      req->ns && req->ns->userns ? " (with a user namespace)" : "");
 	if (o->c.verbose > 1 && o->contain == CONTAIN_CGROUP)
 		warnx("cgroup: %s", cg->path);
 }
@@ -531,7 +533,7 @@ static noreturn void hand_off(const struct opts *o, struct supervisor *sv,
 		err(EXIT_TOOL_FAILURE, "cannot start the leash watcher");
 	}
 	spawn_release(res);
-	if (!kernel && !req->pidns)
+	if (!kernel && !req->ns)
 		check_adopter(res->cmd_pidfd, res->cmd_pid,
 			      "run the holder under a reaping init or subreaper, or use Linux 7.1+; "
 			      "see autokill(1)");
@@ -569,7 +571,7 @@ int main(int argc, char **argv)
 	struct status_stream stream = {o.c.status_fd, false, false};
 	struct cgroup cg = {.dirfd = -1, .eventsfd = -1};
 	struct keeper keeper;
-	int nsfd = -1;
+	struct pidns ns = {.status_r = -1, .status_w = -1};
 	sigset_t orig;
 	const char *call;
 	bool kernel;
@@ -606,7 +608,7 @@ int main(int argc, char **argv)
 		o.contain = contain_auto(&cg);
 	if (o.contain == CONTAIN_SUBREAPER && keeper_fork(&sv, &keeper) == KEEPER_ROLE_HOLDER)
 		keeper_hold(&sv, &keeper);
-	contain_setup(&o, &req, &cg, &nsfd);
+	contain_setup(&o, &req, &cg, &ns);
 	/* autokill (its keeper) leads the group, COMMAND joins it. When handing off, autokill
 	 * goes (or becomes NEXT): COMMAND leads a group of its own then. --foreground: COMMAND
 	 * stays in our group, which has the terminal if anyone does. */
@@ -656,8 +658,8 @@ int main(int argc, char **argv)
 	status = supervise(&sv);
 	supervise_restore_tty(&sv);
 	supervise_release_group(&sv);
-	if (nsfd >= 0)
-		pidns_status(&req, nsfd, &status);
+	if (req.ns)
+		pidns_status(&ns, &status);
 	if (status >= 0)
 		status_end(&stream, status, sv.timed_out, sv.sent_kill, now_ns() - sv.start_ns,
 			   !kernel);

@@ -45,6 +45,7 @@
 #include "common/handoff.h"
 #include "common/parent.h"
 #include "common/pidfd.h"
+#include "common/pidns.h"
 #include "common/spawn.h"
 #include "common/status.h"
 #include "common/supervise.h"
@@ -296,7 +297,8 @@ int main(int argc, char **argv)
 	sigset_t orig;
 	const char *call;
 	bool kernel;
-	int status, nsfd = -1, pid_fd;
+	struct pidns ns = {.status_r = -1, .status_w = -1};
+	int status, pid_fd;
 
 	/* A caller's ignored SIGCHLD (inherited across exec) would have the kernel reap our
 	 * children before we wait for them (COMMAND, the orphans a subreaper adopts).
@@ -348,13 +350,15 @@ int main(int argc, char **argv)
 	req.mask = &orig;
 	if (o.contain == CONTAIN_SUBREAPER && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		err(EXIT_TOOL_FAILURE, "cannot become a child subreaper");
-	if (o.contain == CONTAIN_PIDNS)
-		nsfd = pidns_prepare(&req, "autoreap-init");
+	if (o.contain == CONTAIN_PIDNS) {
+		pidns_prepare(&ns, "autoreap-init");
+		req.ns = &ns;
+	}
 	kernel = spawn_reaped(&o, &req, &res);
 	cli_verbose_started(&o.c, res.cmd_pid, res.method);
 	if (o.c.verbose && o.contain != CONTAIN_PGRP)
 		warnx("containment: %s%s", contain_name(o.contain),
-		      req.userns ? " (with a user namespace)" : "");
+		      req.ns && ns.userns ? " (with a user namespace)" : "");
 	status_start(&stream, "autoreap", res.cmd_pid, kernel, req.nnp,
 		     o.setsid ? "session" : contain_name(o.contain), res.method, res.kflags);
 	announce(&o, pid_fd, &req, &res);
@@ -376,8 +380,8 @@ int main(int argc, char **argv)
 	status = supervise(&sv);
 	supervise_restore_tty(&sv);
 	supervise_release_group(&sv);
-	if (nsfd >= 0)
-		pidns_status(&req, nsfd, &status);
+	if (req.ns)
+		pidns_status(&ns, &status);
 	if (status < 0)
 		err(EXIT_TOOL_FAILURE, "cannot read the status of '%s'", o.c.cmd[0]);
 	status_end(&stream, status, false, false, now_ns() - sv.start_ns, !kernel);

@@ -22,7 +22,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -32,6 +31,7 @@
 
 #include "compat.h"
 #include "pidfd.h"
+#include "pidns.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -148,13 +148,13 @@ static noreturn void child_exec(const struct spawn_req *req, int pipefd, pid_t p
 static pid_t clone_child(const struct spawn_req *req, struct spawn_res *res, int *pidfd,
 			 enum spawn_stage *tried)
 {
-	uint64_t ns = (req->pidns ? CLONE_NEWPID : 0) | (req->userns ? CLONE_NEWUSER : 0);
+	uint64_t ns = !req->ns ? 0 : CLONE_NEWPID | (req->ns->userns ? CLONE_NEWUSER : 0);
 	struct ar_clone_args args = {
 		.flags = CLONE_PIDFD | req->kflags | ns |
 			 (req->cgroup_fd > 0 ? CLONE_INTO_CGROUP : 0) |
 			 /* Resumed after COMMAND's execve or exit (see spawn_vm); not when the
 			  * child waits for us (a namespace's init, the orphan's intermediate). */
-			 (req->orphan || req->pidns ? 0 : CLONE_VFORK),
+			 (req->orphan || req->ns ? 0 : CLONE_VFORK),
 		.pidfd = (uint64_t)(uintptr_t)pidfd,
 		.exit_signal = (req->kflags & CLONE_AUTOREAP) ? 0 : SIGCHLD,
 		.cgroup = req->cgroup_fd > 0 ? (uint64_t)req->cgroup_fd : 0,
@@ -263,16 +263,14 @@ static noreturn void orphan_parent(const struct spawn_req *req, int up, int hold
 	_exit(0);
 }
 
-/* The init of COMMAND's PID namespace (pid 1 there): starts COMMAND, relays the signals
- * it receives to COMMAND's group, reaps everything, and when COMMAND has exited writes its
- * status up and exits, upon which the kernel kills whatever is left in the namespace. A
- * namespace init cannot die of a signal of its own, hence the status pipe. */
+/* The init of COMMAND's PID namespace (pid 1 there; see pidns.h): starts COMMAND, passes
+ * its pidfd up, and serves as the namespace's init until COMMAND has exited. */
 static noreturn void ns_init(const struct spawn_req *req, int up, int sync)
 {
 	struct spawn_req inner = *req;
 	struct spawn_res res;
-	sigset_t all, orig;
-	int sfd, st = 0;
+	sigset_t orig;
+	int sfd;
 	char c;
 
 	if (sync >= 0) {
@@ -280,24 +278,13 @@ static noreturn void ns_init(const struct spawn_req *req, int up, int sync)
 			;
 		close(sync);
 	}
-	inner.pidns = inner.userns = false;
+	inner.ns = NULL;
 	inner.kflags = 0;
 	inner.cgroup_fd = 0;
 	inner.pdeathsig = 0;
-	/* Every signal is read here and relayed: a namespace init ignores the ones it has no
-	 * handler for, so one left unblocked (the tool's mask blocks none in a hand-off) would
-	 * never reach COMMAND. COMMAND gets the mask we started with. */
-	sigfillset(&all);
-	sigdelset(&all, SIGBUS);
-	sigdelset(&all, SIGFPE);
-	sigdelset(&all, SIGILL);
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGTRAP);
-	sigdelset(&all, SIGSYS);
-	sigprocmask(SIG_BLOCK, &all, &orig);
+	sfd = pidns_init_signals(&orig);
 	if (!inner.mask)
 		inner.mask = &orig;
-	sfd = signalfd(-1, &all, SFD_CLOEXEC);
 	/* Without it, nothing would ever be relayed or reaped. */
 	if (sfd < 0)
 		child_fail(up, SPAWN_SIGNALFD, errno);
@@ -309,26 +296,7 @@ static noreturn void ns_init(const struct spawn_req *req, int up, int sync)
 	while (recv(up, &c, 1, 0) < 0 && errno == EINTR)
 		;
 	close(up);
-	prctl(PR_SET_NAME, req->init_name);
-	for (;;) {
-		struct signalfd_siginfo si;
-		int s;
-		pid_t pid;
-
-		if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
-			continue;
-		if ((int)si.ssi_signo != SIGCHLD) {
-			pidfd_kill_group(res.pidfd, res.pid, (int)si.ssi_signo);
-			continue;
-		}
-		while ((pid = waitpid(-1, &s, WNOHANG)) > 0) {
-			if (pid != res.pid)
-				continue;
-			st = s;
-			(void)!write(req->ns_status_fd, &st, sizeof(st));
-			_exit(0);
-		}
-	}
+	pidns_init_serve(req->ns, sfd, res.pidfd, res.pid);
 }
 
 /* AddressSanitizer cannot follow a CLONE_VM child onto a stack of its own: it warns on
@@ -434,39 +402,6 @@ static pid_t spawn_vm(const struct spawn_req *req, int p[2], int *pidfd)
 	return pid;
 }
 
-/* Maps our uid and gid to themselves in the child's new user namespace, so that COMMAND
- * sees its real ids. */
-static int write_id_maps(pid_t pid)
-{
-	char path[64], map[64];
-	const char *files[] = {"setgroups", "uid_map", "gid_map"};
-	const char *texts[3];
-	char uid[32], gid[32];
-
-	snprintf(uid, sizeof(uid), "%u %u 1\n", (unsigned)getuid(), (unsigned)getuid());
-	snprintf(gid, sizeof(gid), "%u %u 1\n", (unsigned)getgid(), (unsigned)getgid());
-	texts[0] = "deny";
-	texts[1] = uid;
-	texts[2] = gid;
-	for (int i = 0; i < 3; i++) {
-		int fd;
-
-		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, files[i]);
-		snprintf(map, sizeof(map), "%s", texts[i]);
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write_all(fd, map, strlen(map)) < 0) {
-			int e = errno;
-
-			if (fd >= 0)
-				close(fd);
-			errno = e;
-			return -1;
-		}
-		close(fd);
-	}
-	return 0;
-}
-
 static void close_pair(int p[2])
 {
 	for (int i = 0; i < 2; i++)
@@ -485,7 +420,7 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	/* What clone3 alone can do (kernel flags, a cgroup) and what needs a long-lived
 	 * child (a namespace's init, an intermediate that holds COMMAND until the leash
 	 * holds) takes the fork-like path. */
-	bool vm = !req->kflags && req->cgroup_fd <= 0 && !req->pidns && !req->floor &&
+	bool vm = !req->kflags && req->cgroup_fd <= 0 && !req->ns && !req->floor &&
 		  !SPAWN_SANITIZED;
 	pid_t pid;
 
@@ -496,7 +431,7 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	signal(SIGCHLD, SIG_DFL);
 	/* In orphan mode the intermediate is a plain child; the namespaces are its child's. */
 	if (req->orphan)
-		outer.pidns = outer.userns = false;
+		outer.ns = NULL;
 	if (report_pair(p) < 0) {
 		res->stage = SPAWN_SOCKETPAIR;
 		res->err = errno;
@@ -507,7 +442,7 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	vm = pid != 0;
 	/* HOLD a socket too: the tool's first pipe after the start is the leash's. */
 	if (!vm && ((req->orphan && report_pair(hold) < 0) ||
-		    (outer.userns && pipe2(sync, O_CLOEXEC) < 0))) {
+		    (outer.ns && outer.ns->userns && pipe2(sync, O_CLOEXEC) < 0))) {
 		res->stage = hold[0] < 0 && req->orphan ? SPAWN_SOCKETPAIR : SPAWN_PIPE;
 		res->err = errno;
 		close_pair(p);
@@ -523,7 +458,7 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 			close(hold[1]);
 			orphan_parent(req, p[1], hold[0]);
 		}
-		if (req->pidns) {
+		if (req->ns) {
 			if (sync[1] >= 0)
 				close(sync[1]);
 			ns_init(req, p[1], sync[0]);
@@ -536,7 +471,7 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	if (sync[0] >= 0)
 		close(sync[0]);
 	if (pid > 0 && sync[1] >= 0) {
-		if (write_id_maps(pid) < 0) {
+		if (pidns_write_id_maps(pid) < 0) {
 			res->stage = SPAWN_UIDMAP;
 			res->err = errno;
 			ar_pidfd_send_signal(pidfd, SIGKILL, 0);
@@ -589,7 +524,7 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 			res->stage = SPAWN_PIDFD_OPEN;
 			res->err = ESRCH;
 		}
-	} else if (req->pidns) {
+	} else if (req->ns) {
 		/* Read while the init keeps COMMAND unreaped, waiting for our close. */
 		res->cmd_pidfd = got[0];
 		res->cmd_pid = got[0] >= 0 ? pidfd_pid(got[0]) : -1;
@@ -612,7 +547,7 @@ void spawn_kill(const struct spawn_req *req, const struct spawn_res *res)
 {
 	/* An init's group is ours: the init alone, whose death the kernel turns into the
 	 * whole namespace's. */
-	if (req->pgrp != SPAWN_PGRP_KEEP && !req->pidns)
+	if (req->pgrp != SPAWN_PGRP_KEEP && !req->ns)
 		pidfd_kill_group(res->pidfd, res->pid, SIGKILL);
 	pidfd_kill(res->pidfd, SIGKILL);
 }
@@ -658,30 +593,6 @@ void spawn_take_down(const struct spawn_req *req, struct spawn_res *res)
 	if (res->pidfd >= 0)
 		close(res->pidfd);
 	res->pidfd = res->cmd_pidfd = -1;
-}
-
-int pidns_prepare(struct spawn_req *req, const char *init_name)
-{
-	int p[2];
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		err(EXIT_TOOL_FAILURE, "pipe2");
-	req->pidns = true;
-	req->userns = !has_cap_sys_admin();
-	req->ns_status_fd = p[1];
-	req->init_name = init_name;
-	return p[0];
-}
-
-void pidns_status(const struct spawn_req *req, int fd, int *status)
-{
-	int inner;
-
-	/* Our write end closed, an init that died unreported gives end-of-file, not a hang. */
-	close(req->ns_status_fd);
-	if (read(fd, &inner, sizeof(inner)) == (ssize_t)sizeof(inner))
-		*status = inner;
-	close(fd);
 }
 
 _Noreturn void spawn_die(const char *cmd, const struct spawn_res *res)

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct pidns;
+
 enum spawn_pgrp {
 	SPAWN_PGRP_KEEP, /* stay in the caller's process group */
 	SPAWN_PGRP_NEW,	 /* setpgid(0, 0): COMMAND leads a group the tool can signal whole */
@@ -37,10 +39,8 @@ struct spawn_req {
 			   * child and kills it if the tool dies first */
 	int pdeathsig;	  /* 0, or the signal COMMAND gets when the tool dies */
 	int cgroup_fd;	  /* > 0: start in this cgroup v2 directory (CLONE_INTO_CGROUP) */
-	bool pidns;	  /* COMMAND runs under an init of ours in a new PID namespace */
-	bool userns;	  /* ... and a new user namespace mapping our uid and gid to themselves */
-	int ns_status_fd; /* pidns: where the init writes COMMAND's wait(2) status */
-	const char *init_name; /* pidns: the init's process name ("autokill-init") */
+	const struct pidns *ns; /* COMMAND runs under an init of ours in a new PID namespace
+				 * (see pidns.h), or NULL */
 	const sigset_t *mask; /* the caller's original mask, restored in COMMAND */
 };
 
@@ -81,14 +81,5 @@ void spawn_kill(const struct spawn_req *req, const struct spawn_res *res);
 /* Reports a failed spawn_command of CMD and exits: 127/126 with "cannot run 'CMD': why"
  * for a failed execve, else 125 naming the stage that failed. */
 _Noreturn void spawn_die(const char *cmd, const struct spawn_res *res);
-
-/* --contain=pidns, in either tool: sets REQ up for an init of ours in a new PID namespace
- * (with a user namespace unless we have CAP_SYS_ADMIN) and returns the read end of the
- * pipe on which the init reports COMMAND's status. Dies with 125 on failure. */
-int pidns_prepare(struct spawn_req *req, const char *init_name);
-
-/* Once the init has exited: COMMAND's own wait(2) status from FD into *STATUS (the init's
- * exit says nothing), if the init reported one. Closes both ends of the pipe. */
-void pidns_status(const struct spawn_req *req, int fd, int *status);
 
 #endif
