@@ -410,13 +410,115 @@ static void close_pair(int p[2])
 	p[0] = p[1] = -1;
 }
 
-int spawn_command(const struct spawn_req *req, struct spawn_res *res)
+/* The fork-like path's channels besides the report socket P: HOLD for an orphan's
+ * intermediate (a socket too: the tool's first pipe after the start is the leash's), SYNC
+ * for the id maps of a new user namespace. 0, or -1 with res->stage and res->err set and
+ * every end closed, P's included. */
+static int open_channels(const struct spawn_req *req, const struct spawn_req *outer, int p[2],
+			 int hold[2], int sync[2], struct spawn_res *res)
+{
+	if ((req->orphan && report_pair(hold) < 0) ||
+	    (outer->ns && outer->ns->userns && pipe2(sync, O_CLOEXEC) < 0)) {
+		res->stage = hold[0] < 0 && req->orphan ? SPAWN_SOCKETPAIR : SPAWN_PIPE;
+		res->err = errno;
+		close_pair(p);
+		close_pair(hold);
+		close_pair(sync);
+		return -1;
+	}
+	return 0;
+}
+
+/* In the child of spawn_command's clone: becomes the orphan's intermediate, the
+ * namespace's init, or COMMAND. */
+static noreturn void run_child(const struct spawn_req *req, int p[2], int hold[2], int sync[2],
+			       pid_t parent)
+{
+	close(p[0]);
+	if (req->orphan) {
+		close(hold[1]);
+		orphan_parent(req, p[1], hold[0]);
+	}
+	if (req->ns) {
+		if (sync[1] >= 0)
+			close(sync[1]);
+		ns_init(req, p[1], sync[0]);
+	}
+	child_exec(req, p[1], parent);
+}
+
+/* In the tool, once the clone has returned: closes the child's ends and, for a new user
+ * namespace, writes its id maps before the child may go on (SYNC). */
+static void after_clone(pid_t pid, int pidfd, int p[2], int hold[2], int sync[2],
+			struct spawn_res *res)
+{
+	close(p[1]);
+	if (hold[0] >= 0)
+		close(hold[0]);
+	if (sync[0] >= 0)
+		close(sync[0]);
+	if (pid > 0 && sync[1] >= 0 && pidns_write_id_maps(pid) < 0) {
+		res->stage = SPAWN_UIDMAP;
+		res->err = errno;
+		ar_pidfd_send_signal(pidfd, SIGKILL, 0);
+	}
+	/* Closed whatever happened: a clone that failed must not leave it open in the tool. */
+	if (sync[1] >= 0)
+		close(sync[1]);
+}
+
+/* Reads the child's report from FD into RES: the outcome, and who COMMAND is (res->pid
+ * and res->pidfd are the child's). HOLD: the orphan's hold socket; VM: the fast path. */
+static void read_outcome(const struct spawn_req *req, struct spawn_res *res, int fd, int hold,
+			 bool vm)
 {
 	struct report r = {SPAWN_OK, 0, 0};
+	int got[2];
+
+	if (read_report(fd, &r, got) && r.stage != SPAWN_OK && !res->stage) {
+		res->stage = (enum spawn_stage)r.stage;
+		res->err = r.err;
+	}
+	if (req->orphan && vm) {
+		/* The fast path's intermediate has exited: COMMAND (orphaned already, its pidfd
+		 * taken while it was still the intermediate's child) or, if its execve failed,
+		 * nothing (the intermediate reaped it). */
+		if (res->stage && res->pidfd >= 0) {
+			close(res->pidfd);
+			res->pidfd = -1;
+		}
+		res->cmd_pidfd = res->pidfd;
+		res->cmd_pid = res->pid;
+	} else if (req->orphan) {
+		/* The intermediate passed up its child's pidfd (and COMMAND's, from an init)
+		 * and COMMAND's pid: its child is still its unreaped child, so the pid read from
+		 * the pidfd is its own. */
+		res->inter_pidfd = res->pidfd;
+		res->hold = hold;
+		res->pidfd = got[0];
+		res->cmd_pidfd = got[1] >= 0 ? got[1] : got[0];
+		res->pid = got[0] >= 0 ? pidfd_pid(got[0]) : -1;
+		res->cmd_pid = r.pid;
+		if (!res->stage && res->pid <= 0) {
+			res->stage = SPAWN_PIDFD_OPEN;
+			res->err = ESRCH;
+		}
+	} else if (req->ns) {
+		/* Read while the init keeps COMMAND unreaped, waiting for our close. */
+		res->cmd_pidfd = got[0];
+		res->cmd_pid = got[0] >= 0 ? pidfd_pid(got[0]) : -1;
+	} else {
+		res->cmd_pidfd = res->pidfd;
+		res->cmd_pid = res->pid;
+	}
+}
+
+int spawn_command(const struct spawn_req *req, struct spawn_res *res)
+{
 	struct spawn_req outer = *req;
 	pid_t parent = getpid();
 	enum spawn_stage tried = SPAWN_CLONE;
-	int p[2] = {-1, -1}, hold[2] = {-1, -1}, sync[2] = {-1, -1}, got[2] = {-1, -1}, pidfd = -1;
+	int p[2] = {-1, -1}, hold[2] = {-1, -1}, sync[2] = {-1, -1}, pidfd = -1;
 	/* What clone3 alone can do (kernel flags, a cgroup) and what needs a long-lived
 	 * child (a namespace's init, an intermediate that holds COMMAND until the leash
 	 * holds) takes the fork-like path. */
@@ -440,46 +542,13 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	res->method = "clone";
 	pid = vm ? spawn_vm(req, p, &pidfd) : 0;
 	vm = pid != 0;
-	/* HOLD a socket too: the tool's first pipe after the start is the leash's. */
-	if (!vm && ((req->orphan && report_pair(hold) < 0) ||
-		    (outer.ns && outer.ns->userns && pipe2(sync, O_CLOEXEC) < 0))) {
-		res->stage = hold[0] < 0 && req->orphan ? SPAWN_SOCKETPAIR : SPAWN_PIPE;
-		res->err = errno;
-		close_pair(p);
-		close_pair(hold);
-		close_pair(sync);
+	if (!vm && open_channels(req, &outer, p, hold, sync, res) < 0)
 		return -1;
-	}
 	if (!vm)
 		pid = clone_child(&outer, res, &pidfd, &tried);
-	if (pid == 0) {
-		close(p[0]);
-		if (req->orphan) {
-			close(hold[1]);
-			orphan_parent(req, p[1], hold[0]);
-		}
-		if (req->ns) {
-			if (sync[1] >= 0)
-				close(sync[1]);
-			ns_init(req, p[1], sync[0]);
-		}
-		child_exec(req, p[1], parent);
-	}
-	close(p[1]);
-	if (hold[0] >= 0)
-		close(hold[0]);
-	if (sync[0] >= 0)
-		close(sync[0]);
-	if (pid > 0 && sync[1] >= 0) {
-		if (pidns_write_id_maps(pid) < 0) {
-			res->stage = SPAWN_UIDMAP;
-			res->err = errno;
-			ar_pidfd_send_signal(pidfd, SIGKILL, 0);
-		}
-	}
-	/* Closed whatever happened: a clone that failed must not leave it open in the tool. */
-	if (sync[1] >= 0)
-		close(sync[1]);
+	if (pid == 0)
+		run_child(req, p, hold, sync, parent);
+	after_clone(pid, pidfd, p, hold, sync, res);
 	if (pid < 0) {
 		res->stage = tried;
 		res->err = errno;
@@ -496,42 +565,7 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 	res->pid = pid;
 	res->pidfd = pidfd;
 	res->kflags = req->kflags;
-	if (read_report(p[0], &r, got) && r.stage != SPAWN_OK && !res->stage) {
-		res->stage = (enum spawn_stage)r.stage;
-		res->err = r.err;
-	}
-	if (req->orphan && vm) {
-		/* The fast path's intermediate has exited: COMMAND (orphaned already, its pidfd
-		 * taken while it was still the intermediate's child) or, if its execve failed,
-		 * nothing (the intermediate reaped it). */
-		if (res->stage && res->pidfd >= 0) {
-			close(res->pidfd);
-			res->pidfd = -1;
-		}
-		res->cmd_pidfd = res->pidfd;
-		res->cmd_pid = res->pid;
-	} else if (req->orphan) {
-		/* The intermediate passed up its child's pidfd (and COMMAND's, from an init)
-		 * and COMMAND's pid: its child is still its unreaped child, so the pid read from
-		 * the pidfd is its own. */
-		res->inter_pidfd = pidfd;
-		res->hold = hold[1];
-		res->pidfd = got[0];
-		res->cmd_pidfd = got[1] >= 0 ? got[1] : got[0];
-		res->pid = got[0] >= 0 ? pidfd_pid(got[0]) : -1;
-		res->cmd_pid = r.pid;
-		if (!res->stage && res->pid <= 0) {
-			res->stage = SPAWN_PIDFD_OPEN;
-			res->err = ESRCH;
-		}
-	} else if (req->ns) {
-		/* Read while the init keeps COMMAND unreaped, waiting for our close. */
-		res->cmd_pidfd = got[0];
-		res->cmd_pid = got[0] >= 0 ? pidfd_pid(got[0]) : -1;
-	} else {
-		res->cmd_pidfd = res->pidfd;
-		res->cmd_pid = res->pid;
-	}
+	read_outcome(req, res, p[0], hold[1], vm);
 	close(p[0]);
 	if (!res->stage && res->cmd_pid <= 0) {
 		res->stage = SPAWN_PIDFD_OPEN;
