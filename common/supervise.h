@@ -83,7 +83,8 @@ int supervise_signals(struct supervisor *sv, sigset_t *orig);
  * takes the terminal's foreground if the job held it, to give it back at the end.
  * HOLDER_NAME is that child's process name; without one (NULL: a PID namespace's init
  * cannot join a group from inside), we leave the job's group and lead COMMAND's ourselves,
- * as timeout(1) does. COMMAND is to be started with SPAWN_PGRP_JOIN of sv->pgid. */
+ * as timeout(1) does. COMMAND is to be started with SPAWN_PGRP_JOIN of sv->pgid. Dies with
+ * 125 on failure. */
 void supervise_lead_group(struct supervisor *sv, const char *holder_name);
 
 /* At the end: lets a group's holder child go, and reaps it. */
