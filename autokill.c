@@ -234,15 +234,8 @@ static const char doc[] =
 	"  137  the ladder had to send KILL\n"
 	"  -    otherwise COMMAND's status; if it died of signal N, autokill dies of signal N";
 
-/* KEY_INIT gives each its input, in this order. */
-static const struct argp_child children[] = {
-	{&common_argp, 0, NULL, 0},
-	{&handoff_argp, 0, "Hand-off (see HAND-OFF in the man page):", 30},
-	{0},
-};
-
-static const struct argp argp = {options, parse_opt, "COMMAND [ARG]...", doc, children, NULL,
-				 NULL};
+static const struct argp argp = {options, parse_opt, "COMMAND [ARG]...", doc, cli_children,
+				 NULL, NULL};
 
 /* GNU timeout's options, and only those, for autokill run as `timeout`. */
 static const struct argp_option timeout_options[] = {
@@ -317,6 +310,7 @@ static struct opts parse_args(int argc, char **argv)
 		.h = {.pidfd_fd = -1, .send_fd = -1, .env_prefix = "AUTOKILL", .env_leash = true},
 		.as_timeout = argc > 0 && named_timeout(argv[0]),
 	};
+	char why[256];
 
 	if (o.as_timeout) {
 		/* No no_new_privs behind timeout's back: a kernel leash only with CAP_SYS_ADMIN,
@@ -334,13 +328,14 @@ static struct opts parse_args(int argc, char **argv)
 	if (o.foreground && o.contain != CONTAIN_PGRP)
 		usage_error("--foreground leaves COMMAND in autokill's process group; it cannot be "
 			    "combined with --contain=%s", contain_name(o.contain));
-	handoff_finish(&o.h, o.c.cmd,
-		       o.timeout_ns ? "--timeout needs autokill to stay; it cannot be combined with a hand-off" :
-		       o.contain == CONTAIN_SUBREAPER || o.contain == CONTAIN_CGROUP ||
-				       o.contain == CONTAIN_AUTO ?
-				       "this --contain needs autokill to stay; with a hand-off use pgrp or pidns" :
-				       NULL,
-		       1);
+	if (handoff_finish(&o.h, o.c.cmd,
+			   o.timeout_ns ? "--timeout needs autokill to stay; it cannot be combined with a hand-off" :
+			   o.contain == CONTAIN_SUBREAPER || o.contain == CONTAIN_CGROUP ||
+					   o.contain == CONTAIN_AUTO ?
+					   "this --contain needs autokill to stay; with a hand-off use pgrp or pidns" :
+					   NULL,
+			   1, why, sizeof(why)) < 0)
+		usage_error("%s", why);
 	if (o.c.die_with_parent && (o.h.pidfd_fd >= 0 || o.h.send_fd >= 0))
 		usage_error("--die-with-parent cannot be combined with a hand-off: the holder "
 			    "decides when COMMAND dies");
@@ -378,7 +373,7 @@ static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct sp
 	if (o->c.mode != MODE_USERSPACE && !(o->c.nnp == 0 && !cap)) {
 		req->kflags = CLONE_AUTOREAP | CLONE_PIDFD_AUTOKILL | (nnp ? CLONE_NNP : 0);
 		req->nnp = nnp;
-		if (spawn_command(req, res) == 0) {
+		if (spawn_kernel(req, res, o->c.mode == MODE_KERNEL, "CLONE_PIDFD_AUTOKILL") == 0) {
 			if (o->c.verbose > 1)
 				warnx("mode=kernel: CLONE_PIDFD_AUTOKILL, no_new_privs %s",
 				      nnp ? (cap ? "applied (--nnp)" :
@@ -386,13 +381,6 @@ static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct sp
 					    "not applied");
 			return true;
 		}
-		if (res->stage != SPAWN_CLONE3)
-			spawn_die(o->c.cmd[0], res);
-		if (o->c.mode == MODE_KERNEL)
-			errx(EXIT_TOOL_FAILURE,
-			     "kernel mode unavailable: clone3 with CLONE_PIDFD_AUTOKILL: %s "
-			     "(needs Linux 7.1 and clone3 allowed)",
-			     strerror(res->err));
 		if (o->c.verbose > 1)
 			warnx("mode=userspace: clone3 with CLONE_PIDFD_AUTOKILL: %s",
 			      strerror(res->err));

@@ -136,15 +136,8 @@ static const char doc[] =
 	"  -    with --wait, COMMAND's status; if it died of signal N, autoreap dies of "
 	"signal N";
 
-/* KEY_INIT gives each its input, in this order. */
-static const struct argp_child children[] = {
-	{&common_argp, 0, NULL, 0},
-	{&handoff_argp, 0, "Hand-off (see HAND-OFF in the man page):", 30},
-	{0},
-};
-
-static const struct argp argp = {options, parse_opt, "COMMAND [ARG]...", doc, children, NULL,
-				 NULL};
+static const struct argp argp = {options, parse_opt, "COMMAND [ARG]...", doc, cli_children,
+				 NULL, NULL};
 
 const char *argp_program_version = PACKAGE_STRING;
 
@@ -152,12 +145,14 @@ static struct opts parse_args(int argc, char **argv)
 {
 	struct opts o = {.c = {.nnp = -1, .prog = "autoreap", .status_fd = -1},
 			 .h = {.pidfd_fd = -1, .send_fd = -1, .env_prefix = "AUTOREAP"}};
+	char why[256];
 
 	cli_init("autoreap", argv);
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
-	handoff_finish(&o.h, o.c.cmd,
-		       o.wait ? "--wait cannot be combined with a hand-off: the holder waits" : NULL,
-		       0);
+	if (handoff_finish(&o.h, o.c.cmd,
+			   o.wait ? "--wait cannot be combined with a hand-off: the holder waits" : NULL,
+			   0, why, sizeof(why)) < 0)
+		usage_error("%s", why);
 	cli_reserve_stdio();
 	return o;
 }
@@ -176,18 +171,11 @@ static bool spawn_reaped(const struct opts *o, struct spawn_req *req, struct spa
 			errx(EXIT_TOOL_FAILURE, "kernel mode unavailable: %s", why);
 	} else if (o->c.mode != MODE_USERSPACE) {
 		req->kflags = CLONE_AUTOREAP | (o->c.nnp == 1 ? CLONE_NNP : 0);
-		if (spawn_command(req, res) == 0) {
+		if (spawn_kernel(req, res, o->c.mode == MODE_KERNEL, "CLONE_AUTOREAP") == 0) {
 			if (o->c.verbose)
 				warnx("mode=kernel: CLONE_AUTOREAP");
 			return true;
 		}
-		if (res->stage != SPAWN_CLONE3)
-			spawn_die(o->c.cmd[0], res);
-		if (o->c.mode == MODE_KERNEL)
-			errx(EXIT_TOOL_FAILURE,
-			     "kernel mode unavailable: clone3 with CLONE_AUTOREAP: %s "
-			     "(needs Linux 7.1 and clone3 allowed)",
-			     strerror(res->err));
 		why = strerror(res->err);
 	}
 	if (o->c.verbose)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "handoff.h"
 #include "util.h"
 
 enum { OPT_MODE = 0x100, OPT_FEATURES, OPT_NNP, OPT_STATUS_FD, OPT_DIE_WITH_PARENT };
@@ -87,6 +88,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 }
 
 const struct argp common_argp = {options, parse_opt, NULL, NULL, NULL, NULL, NULL};
+
+const struct argp_child cli_children[] = {
+	{&common_argp, 0, NULL, 0},
+	{&handoff_argp, 0, "Hand-off (see HAND-OFF in the man page):", 30},
+	{0},
+};
 
 static const char *tool_name = PACKAGE;
 

@@ -20,9 +20,13 @@ struct common_opts {
 	const char *prog; /* "autoreap" or "autokill" */
 };
 
-/* Put this in the tool's argp children; KEY_INIT of the tool must set the child's
- * state->child_inputs[] entry to its struct common_opts. */
+/* Put this in the tool's argp children; KEY_INIT of the tool must set
+ * state->child_inputs[0] to its struct common_opts. */
 extern const struct argp common_argp;
+
+/* Both tools' argp children: common_argp (child_inputs[0]) and handoff_argp
+ * (child_inputs[1], a struct handoff). */
+extern const struct argp_child cli_children[];
 
 /* Sets argp's globals (version, exit status 125 for usage errors) for the tool. */
 void cli_init(const char *prog, char **argv);

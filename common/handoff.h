@@ -32,8 +32,9 @@ extern const struct argp handoff_argp;
  * EXTRA fds after it that the tool may place) below the fd limit, a --send-pidfd socket
  * that is a connected unix socket whose peer is there (then made close-on-exec: COMMAND
  * must not write on it). STAYS: why the other options given need the tool to stay (a
- * hand-off is then refused), or NULL. Usage errors exit 125. */
-void handoff_finish(struct handoff *h, char **cmd, const char *stays, int extra);
+ * hand-off is then refused), or NULL. 0, or -1 with the usage error in WHY (LEN bytes). */
+int handoff_finish(struct handoff *h, char **cmd, const char *stays, int extra, char *why,
+		   size_t len);
 
 /* Splits COMMAND [ARG]... ';' NEXT [ARG]... at the first argument that is exactly ";": ends
  * COMMAND there (the ";" becomes its NULL) and returns NEXT; or NULL with *WHY saying what

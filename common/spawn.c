@@ -586,13 +586,11 @@ void spawn_kill(const struct spawn_req *req, const struct spawn_res *res)
 	pidfd_kill(res->pidfd, SIGKILL);
 }
 
-void spawn_release(struct spawn_res *res)
+/* Orphan mode: tells the intermediate WHAT (1: go, 2: kill COMMAND first; see
+ * orphan_parent) and reaps it. */
+static void tell_intermediate(struct spawn_res *res, char what)
 {
-	char go = 1;
-
-	if (res->hold < 0)
-		return;
-	(void)!send(res->hold, &go, 1, MSG_NOSIGNAL);
+	(void)!send(res->hold, &what, 1, MSG_NOSIGNAL);
 	close(res->hold);
 	res->hold = -1;
 	pidfd_wait_status(res->inter_pidfd, true);
@@ -600,18 +598,17 @@ void spawn_release(struct spawn_res *res)
 	res->inter_pidfd = -1;
 }
 
+void spawn_release(struct spawn_res *res)
+{
+	if (res->hold >= 0)
+		tell_intermediate(res, 1);
+}
+
 void spawn_take_down(const struct spawn_req *req, struct spawn_res *res)
 {
 	if (res->hold >= 0) {
-		char kill = 2;
-
 		/* The intermediate kills and reaps COMMAND. */
-		(void)!send(res->hold, &kill, 1, MSG_NOSIGNAL);
-		close(res->hold);
-		res->hold = -1;
-		pidfd_wait_status(res->inter_pidfd, true);
-		close(res->inter_pidfd);
-		res->inter_pidfd = -1;
+		tell_intermediate(res, 2);
 	} else if (res->pidfd >= 0) {
 		struct pollfd gone = {res->pidfd, POLLIN, 0};
 
@@ -627,6 +624,20 @@ void spawn_take_down(const struct spawn_req *req, struct spawn_res *res)
 	if (res->pidfd >= 0)
 		close(res->pidfd);
 	res->pidfd = res->cmd_pidfd = -1;
+}
+
+int spawn_kernel(const struct spawn_req *req, struct spawn_res *res, bool required,
+		 const char *flag)
+{
+	if (spawn_command(req, res) == 0)
+		return 0;
+	if (res->stage != SPAWN_CLONE3)
+		spawn_die(req->argv[0], res);
+	if (required)
+		errx(EXIT_TOOL_FAILURE,
+		     "kernel mode unavailable: clone3 with %s: %s (needs Linux 7.1 and clone3 allowed)",
+		     flag, strerror(res->err));
+	return -1;
 }
 
 _Noreturn void spawn_die(const char *cmd, const struct spawn_res *res)

@@ -78,6 +78,14 @@ void spawn_take_down(const struct spawn_req *req, struct spawn_res *res);
 /* SIGKILL to what spawn_take_down takes down, without waiting. */
 void spawn_kill(const struct spawn_req *req, const struct spawn_res *res);
 
+/* The kernel mode's start: spawn_command with req->kflags (FLAG names the one that
+ * matters, for messages). 0: COMMAND runs. -1: the kernel (or a seccomp profile) refused
+ * clone3 with the flags, res->err says why, nothing started, and the caller may fall
+ * back. Dies on any other failure (spawn_die), and with 125 on a refusal when REQUIRED
+ * (--mode=kernel). */
+int spawn_kernel(const struct spawn_req *req, struct spawn_res *res, bool required,
+		 const char *flag);
+
 /* Reports a failed spawn_command of CMD and exits: 127/126 with "cannot run 'CMD': why"
  * for a failed execve, else 125 naming the stage that failed. */
 _Noreturn void spawn_die(const char *cmd, const struct spawn_res *res);
