@@ -548,12 +548,101 @@ static noreturn void hand_off(const struct opts *o, struct supervisor *sv,
 	errx(st, "%s", msg);
 }
 
+/* --features: what the kernel offers, and what --contain=auto would pick. */
+static noreturn void show_features(void)
+{
+	struct cgroup cg = {.dirfd = -1, .eventsfd = -1};
+	struct features f;
+	int contain;
+
+	probe_features(&f);
+	print_features(&f, f.autokill ? "kernel" : "userspace");
+	contain = contain_auto(&cg);
+	if (cg.dirfd >= 0)
+		cgroup_remove(&cg);
+	printf("contain=%s\n", contain_name(contain));
+	exit(0);
+}
+
+/* Unless handing off: the signals autokill handles are blocked and read from now on (the
+ * caller's mask saved in *ORIG, for COMMAND), and --die-with-parent watches the parent. */
+static void take_signals(const struct opts *o, struct supervisor *sv, struct spawn_req *req,
+			 sigset_t *orig)
+{
+	const char *call;
+
+	if (pidfd_calls_work(&call) < 0)
+		err(EXIT_TOOL_FAILURE, "cannot signal and wait through pidfds: %s", call);
+	if (o->h.pidfd_fd >= 0 || o->h.send_fd >= 0)
+		return;
+	sv->die_with_parent = o->c.die_with_parent;
+	if (supervise_signals(sv, orig) < 0)
+		err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
+	if (sv->die_with_parent)
+		parent_watch(sv);
+	req->mask = orig;
+}
+
+/* autokill (its keeper) leads the group, COMMAND joins it. When handing off, autokill goes
+ * (or becomes NEXT): COMMAND leads a group of its own then. --foreground: COMMAND stays in
+ * our group, which has the terminal if anyone does. */
+static void lead_group(const struct opts *o, struct supervisor *sv, struct spawn_req *req)
+{
+	if (o->h.pidfd_fd >= 0 || o->h.send_fd >= 0 || o->foreground)
+		return;
+	supervise_lead_group(sv, o->contain != CONTAIN_PIDNS ? "autokill-group" : NULL);
+	req->pgrp = o->contain == CONTAIN_PIDNS ? SPAWN_PGRP_KEEP : SPAWN_PGRP_JOIN;
+	req->pgid = sv->pgid;
+}
+
+/* What autokill's supervision of the COMMAND that RES names is to do. */
+static void configure(const struct opts *o, struct supervisor *sv, const struct spawn_res *res,
+		      bool kernel, struct status_stream *stream, struct cgroup *cg)
+{
+	/* A keeper whose holder died does what the kernel's leash would: KILL at once. */
+	sv->leash_kill = kernel;
+	sv->status = stream;
+	sv->contain = o->contain;
+	sv->cg = o->contain == CONTAIN_CGROUP ? cg : NULL;
+	sv->wait_all = o->wait_all;
+	sv->pidfd = res->pidfd;
+	sv->pid = res->pid;
+	sv->parent = true;
+	sv->reap = !kernel;
+	/* In a PID namespace, its init and COMMAND are members of the group too; KILL kills
+	 * the init, and the kernel the rest of the namespace. */
+	sv->group = !o->foreground;
+	sv->foreground = o->foreground;
+	sv->escalate = true;
+	sv->ladder = o->ladder;
+	sv->timeout_ns = o->timeout_ns;
+	sv->verbose = o->c.verbose;
+	sv->name = o->c.cmd[0];
+	sv->alrm_fires = true;
+	sv->timeout_compat = o->as_timeout;
+}
+
+/* The userspace leash: a watcher that runs the ladder when autokill is gone. The cgroup is
+ * killed whole on the holder's death by the watcher, kernel leash or not. */
+static void start_watcher(const struct opts *o, struct supervisor *sv, struct leash *leash,
+			  bool kernel)
+{
+	if (kernel && o->contain != CONTAIN_CGROUP)
+		return;
+	if (leash_start(sv, leash, false, kernel) < 0)
+		warn("cannot start the leash watcher; COMMAND keeps only its parent-death signal");
+	else if (o->c.verbose > 1)
+		warnx("leash watcher %d, ladder grace %.2fs", (int)leash->watcher_pid,
+		      ns_to_s(o->ladder.grace_ns));
+	sv->spare = leash->watcher_pid;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = parse_args(argc, argv);
 	struct supervisor sv = {.leash_fd = -1, .tty_fd = -1, .pgfd = -1};
 	struct spawn_req req = {.pgrp = o.foreground ? SPAWN_PGRP_KEEP : SPAWN_PGRP_NEW,
-				.tty_fd = -1};
+				.tty_fd = -1, .argv = o.c.cmd};
 	struct spawn_res res;
 	struct leash leash = {-1, 0, -1};
 	struct status_stream stream = {o.c.status_fd, false, false};
@@ -561,7 +650,6 @@ int main(int argc, char **argv)
 	struct keeper keeper;
 	struct pidns ns = {.status_r = -1, .status_w = -1};
 	sigset_t orig;
-	const char *call;
 	bool kernel;
 	int status;
 
@@ -569,80 +657,24 @@ int main(int argc, char **argv)
 	 * children before we wait for them: the keeper, the pidns probe, the leash watcher.
 	 * COMMAND gets its own dispositions in spawn.c. */
 	signal(SIGCHLD, SIG_DFL);
-
-	if (o.c.features) {
-		struct features f;
-
-		probe_features(&f);
-		print_features(&f, f.autokill ? "kernel" : "userspace");
-		o.contain = contain_auto(&cg);
-		if (cg.dirfd >= 0)
-			cgroup_remove(&cg);
-		printf("contain=%s\n", contain_name(o.contain));
-		return 0;
-	}
-	if (pidfd_calls_work(&call) < 0)
-		err(EXIT_TOOL_FAILURE, "cannot signal and wait through pidfds: %s", call);
-	if (o.h.pidfd_fd < 0 && o.h.send_fd < 0) {
-		sv.die_with_parent = o.c.die_with_parent;
-		if (supervise_signals(&sv, &orig) < 0)
-			err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
-		if (sv.die_with_parent)
-			parent_watch(&sv);
-		req.mask = &orig;
-	}
-	req.argv = o.c.cmd;
+	if (o.c.features)
+		show_features();
+	take_signals(&o, &sv, &req, &orig);
 	if (o.contain == CONTAIN_AUTO)
 		o.contain = contain_auto(&cg);
 	if (o.contain == CONTAIN_SUBREAPER && keeper_fork(&sv, &keeper) == KEEPER_ROLE_HOLDER)
 		keeper_hold(&sv, &keeper);
 	contain_setup(&o, &req, &cg, &ns);
-	/* autokill (its keeper) leads the group, COMMAND joins it. When handing off, autokill
-	 * goes (or becomes NEXT): COMMAND leads a group of its own then. --foreground: COMMAND
-	 * stays in our group, which has the terminal if anyone does. */
-	if (o.h.pidfd_fd < 0 && o.h.send_fd < 0 && !o.foreground) {
-		supervise_lead_group(&sv, o.contain != CONTAIN_PIDNS ? "autokill-group" : NULL);
-		req.pgrp = o.contain == CONTAIN_PIDNS ? SPAWN_PGRP_KEEP : SPAWN_PGRP_JOIN;
-		req.pgid = sv.pgid;
-	}
+	lead_group(&o, &sv, &req);
 	kernel = spawn_leashed(&o, &req, &res);
-	/* A keeper whose holder died does what the kernel's leash would: KILL at once. */
-	sv.leash_kill = kernel;
 	if (o.c.verbose > 1)
 		cli_verbose_started(&o.c, res.cmd_pid, res.method);
 	status_start(&stream, "autokill", res.cmd_pid, kernel, req.nnp, contain_name(o.contain),
 		     res.method, res.kflags);
-	sv.status = &stream;
-	sv.contain = o.contain;
-	sv.cg = o.contain == CONTAIN_CGROUP ? &cg : NULL;
-	sv.wait_all = o.wait_all;
-	sv.pidfd = res.pidfd;
-	sv.pid = res.pid;
-	sv.parent = true;
-	sv.reap = !kernel;
-	/* In a PID namespace, its init and COMMAND are members of the group too; KILL kills
-	 * the init, and the kernel the rest of the namespace. */
-	sv.group = !o.foreground;
-	sv.foreground = o.foreground;
-	sv.escalate = true;
-	sv.ladder = o.ladder;
-	sv.timeout_ns = o.timeout_ns;
-	sv.verbose = o.c.verbose;
-	sv.name = o.c.cmd[0];
-	sv.alrm_fires = true;
-	sv.timeout_compat = o.as_timeout;
+	configure(&o, &sv, &res, kernel, &stream, &cg);
 	if (o.h.pidfd_fd >= 0 || o.h.send_fd >= 0)
 		hand_off(&o, &sv, &req, &res, kernel);
-	/* The cgroup is killed whole on the holder's death by the watcher, kernel leash or not. */
-	if (!kernel || o.contain == CONTAIN_CGROUP) {
-		if (leash_start(&sv, &leash, false, kernel) < 0)
-			warn("cannot start the leash watcher; COMMAND keeps only its "
-			     "parent-death signal");
-		else if (o.c.verbose > 1)
-			warnx("leash watcher %d, ladder grace %.2fs", (int)leash.watcher_pid,
-			      ns_to_s(o.ladder.grace_ns));
-	}
-	sv.spare = leash.watcher_pid;
+	start_watcher(&o, &sv, &leash, kernel);
 	status = supervise(&sv);
 	supervise_restore_tty(&sv);
 	supervise_release_group(&sv);

@@ -275,24 +275,95 @@ static void hand_off(const struct opts *o, const struct spawn_req *req, struct s
 	errx(st, "%s", msg);
 }
 
+/* Without --wait: starts COMMAND, says so, lets it go and exits 0 (or hands it off). */
+static noreturn void fire_and_forget(const struct opts *o, struct spawn_req *req, int pid_fd)
+{
+	struct status_stream stream = {o->c.status_fd, false, false};
+	struct spawn_res res;
+	bool kernel = spawn_reaped(o, req, &res);
+
+	cli_verbose_started(&o->c, res.cmd_pid, res.method);
+	status_start(&stream, "autoreap", res.cmd_pid, kernel, req->nnp,
+		     o->setsid ? "session" : "none", res.method, res.kflags);
+	announce(o, pid_fd, req, &res);
+	spawn_release(&res);
+	if (!kernel && !o->quiet)
+		check_adopter(res.cmd_pidfd, res.cmd_pid,
+			      "use --wait, a reaping init or subreaper, or Linux 7.1+; see "
+			      "autoreap(1)");
+	if (o->h.send_fd >= 0 || o->h.pidfd_fd >= 0)
+		hand_off(o, req, &res, kernel);
+	exit(0);
+}
+
+/* With --wait, before COMMAND starts: signals, the process group, the containment. */
+static void prepare_wait(const struct opts *o, struct supervisor *sv, struct spawn_req *req,
+			 sigset_t *orig, struct pidns *ns)
+{
+	const char *call;
+
+	if (pidfd_calls_work(&call) < 0)
+		err(EXIT_TOOL_FAILURE, "cannot signal and wait through pidfds: %s", call);
+	sv->die_with_parent = o->c.die_with_parent;
+	if (supervise_signals(sv, orig) < 0)
+		err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
+	if (sv->die_with_parent)
+		parent_watch(sv);
+	/* As autokill: autoreap leads the group, COMMAND joins it and may call setsid()
+	 * without forking, so the process autoreap waits for is the one that runs. */
+	if (!o->setsid) {
+		/* With --contain, a child of ours would be one more process to wait for. */
+		supervise_lead_group(sv, o->contain == CONTAIN_PGRP ? "autoreap-group" : NULL);
+		req->pgrp = o->contain == CONTAIN_PIDNS ? SPAWN_PGRP_KEEP : SPAWN_PGRP_JOIN;
+		req->pgid = sv->pgid;
+	}
+	req->mask = orig;
+	if (o->contain == CONTAIN_SUBREAPER && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		err(EXIT_TOOL_FAILURE, "cannot become a child subreaper");
+	if (o->contain == CONTAIN_PIDNS) {
+		pidns_prepare(ns, "autoreap-init");
+		req->ns = ns;
+	}
+}
+
+/* What autoreap's supervision of the COMMAND that RES names is to do. */
+static void configure(const struct opts *o, struct supervisor *sv, const struct spawn_res *res,
+		      bool kernel, struct status_stream *stream)
+{
+	sv->status = stream;
+	sv->pidfd = res->pidfd;
+	sv->pid = res->pid;
+	sv->parent = true;
+	sv->reap = !kernel;
+	/* In a PID namespace, its init and COMMAND are members of the group too. */
+	sv->group = true;
+	sv->contain = o->contain;
+	/* A reaper does not kill: the tree is waited for, each orphan reaped as it ends. Only
+	 * --die-with-parent kills, the way bubblewrap's does: KILL, no ladder. */
+	sv->wait_all = true;
+	/* The group's holder child, if any, is no orphan of COMMAND's to wait for. */
+	sv->spare = sv->group_holder;
+	sv->ladder = (struct ladder){{SIGKILL}, 1, 0};
+	sv->verbose = o->c.verbose;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = parse_args(argc, argv);
 	struct supervisor sv = {.leash_fd = -1, .tty_fd = -1, .pgfd = -1};
-	struct spawn_req req = {.tty_fd = -1};
+	struct spawn_req req = {.tty_fd = -1, .argv = o.c.cmd, .detach = o.detach,
+				.nnp = o.c.nnp == 1};
 	struct spawn_res res;
 	struct status_stream stream = {o.c.status_fd, false, false};
-	sigset_t orig;
-	const char *call;
-	bool kernel;
 	struct pidns ns = {.status_r = -1, .status_w = -1};
+	sigset_t orig;
+	bool kernel;
 	int status, pid_fd;
 
 	/* A caller's ignored SIGCHLD (inherited across exec) would have the kernel reap our
 	 * children before we wait for them (COMMAND, the orphans a subreaper adopts).
 	 * COMMAND gets its own dispositions in spawn.c. */
 	signal(SIGCHLD, SIG_DFL);
-
 	if (o.c.features) {
 		struct features f;
 
@@ -300,48 +371,11 @@ int main(int argc, char **argv)
 		print_features(&f, f.autoreap ? "kernel" : "userspace");
 		return 0;
 	}
-	req.argv = o.c.cmd;
-	req.detach = o.detach;
-	req.nnp = o.c.nnp == 1;
 	req.pgrp = o.setsid ? SPAWN_SESSION : o.wait ? SPAWN_PGRP_NEW : SPAWN_PGRP_KEEP;
 	pid_fd = pid_file_prepare(o.pid_file);
-	if (!o.wait) {
-		kernel = spawn_reaped(&o, &req, &res);
-		cli_verbose_started(&o.c, res.cmd_pid, res.method);
-		status_start(&stream, "autoreap", res.cmd_pid, kernel, req.nnp,
-			     o.setsid ? "session" : "none", res.method, res.kflags);
-		announce(&o, pid_fd, &req, &res);
-		spawn_release(&res);
-		if (!kernel && !o.quiet)
-			check_adopter(res.cmd_pidfd, res.cmd_pid,
-				      "use --wait, a reaping init or subreaper, or Linux 7.1+; see "
-				      "autoreap(1)");
-		if (o.h.send_fd >= 0 || o.h.pidfd_fd >= 0)
-			hand_off(&o, &req, &res, kernel);
-		return 0;
-	}
-	if (pidfd_calls_work(&call) < 0)
-		err(EXIT_TOOL_FAILURE, "cannot signal and wait through pidfds: %s", call);
-	sv.die_with_parent = o.c.die_with_parent;
-	if (supervise_signals(&sv, &orig) < 0)
-		err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
-	if (sv.die_with_parent)
-		parent_watch(&sv);
-	/* As autokill: autoreap leads the group, COMMAND joins it and may call setsid()
-	 * without forking, so the process autoreap waits for is the one that runs. */
-	if (!o.setsid) {
-		/* With --contain, a child of ours would be one more process to wait for. */
-		supervise_lead_group(&sv, o.contain == CONTAIN_PGRP ? "autoreap-group" : NULL);
-		req.pgrp = o.contain == CONTAIN_PIDNS ? SPAWN_PGRP_KEEP : SPAWN_PGRP_JOIN;
-		req.pgid = sv.pgid;
-	}
-	req.mask = &orig;
-	if (o.contain == CONTAIN_SUBREAPER && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
-		err(EXIT_TOOL_FAILURE, "cannot become a child subreaper");
-	if (o.contain == CONTAIN_PIDNS) {
-		pidns_prepare(&ns, "autoreap-init");
-		req.ns = &ns;
-	}
+	if (!o.wait)
+		fire_and_forget(&o, &req, pid_fd);
+	prepare_wait(&o, &sv, &req, &orig, &ns);
 	kernel = spawn_reaped(&o, &req, &res);
 	cli_verbose_started(&o.c, res.cmd_pid, res.method);
 	if (o.c.verbose && o.contain != CONTAIN_PGRP)
@@ -350,21 +384,7 @@ int main(int argc, char **argv)
 	status_start(&stream, "autoreap", res.cmd_pid, kernel, req.nnp,
 		     o.setsid ? "session" : contain_name(o.contain), res.method, res.kflags);
 	announce(&o, pid_fd, &req, &res);
-	sv.status = &stream;
-	sv.pidfd = res.pidfd;
-	sv.pid = res.pid;
-	sv.parent = true;
-	sv.reap = !kernel;
-	/* In a PID namespace, its init and COMMAND are members of the group too. */
-	sv.group = true;
-	sv.contain = o.contain;
-	/* A reaper does not kill: the tree is waited for, each orphan reaped as it ends. Only
-	 * --die-with-parent kills, the way bubblewrap's does: KILL, no ladder. */
-	sv.wait_all = true;
-	/* The group's holder child, if any, is no orphan of COMMAND's to wait for. */
-	sv.spare = sv.group_holder;
-	sv.ladder = (struct ladder){{SIGKILL}, 1, 0};
-	sv.verbose = o.c.verbose;
+	configure(&o, &sv, &res, kernel, &stream);
 	status = supervise(&sv);
 	supervise_restore_tty(&sv);
 	supervise_release_group(&sv);
