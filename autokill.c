@@ -605,10 +605,7 @@ static void configure(const struct opts *o, struct supervisor *sv, const struct 
 	sv->contain = o->contain;
 	sv->cg = o->contain == CONTAIN_CGROUP ? cg : NULL;
 	sv->wait_all = o->wait_all;
-	sv->pidfd = res->pidfd;
-	sv->pid = res->pid;
-	sv->parent = true;
-	sv->reap = !kernel;
+	supervisor_as_tool(sv, res->pidfd, res->pid, !kernel);
 	/* In a PID namespace, its init and COMMAND are members of the group too; KILL kills
 	 * the init, and the kernel the rest of the namespace. */
 	sv->group = !o->foreground;

@@ -331,10 +331,7 @@ static void configure(const struct opts *o, struct supervisor *sv, const struct 
 		      bool kernel, struct status_stream *stream)
 {
 	sv->status = stream;
-	sv->pidfd = res->pidfd;
-	sv->pid = res->pid;
-	sv->parent = true;
-	sv->reap = !kernel;
+	supervisor_as_tool(sv, res->pidfd, res->pid, !kernel);
 	/* In a PID namespace, its init and COMMAND are members of the group too. */
 	sv->group = true;
 	sv->contain = o->contain;

@@ -114,11 +114,7 @@ enum keeper_role keeper_fork(struct supervisor *sv, struct keeper *k)
 			_exit(EXIT_TOOL_FAILURE);
 		/* Not "autokill": `pkill autokill` means the job, which the holder passes on. */
 		prctl(PR_SET_NAME, "autokill-keeper");
-		sv->leash_fd = life[0];
-		sv->job_pgrp = job;
-		sv->holder = holder;
-		/* The holder watches the parent; the keeper watches the holder. */
-		sv->die_with_parent = false;
+		supervisor_as_keeper(sv, life[0], job, holder);
 		return KEEPER_ROLE_KEEPER;
 	}
 	close(life[0]);

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -562,12 +563,72 @@ static void on_lifeline(struct supervisor *sv)
 	start_ladder(sv, sv->leash_kill ? sv->ladder.n - 1 : first_real_step(&sv->ladder), 0);
 }
 
+void supervisor_as_tool(struct supervisor *sv, int pidfd, pid_t pid, bool reap)
+{
+	assert(pidfd >= 0 && pid > 0 && !sv->no_status);
+	sv->pidfd = pidfd;
+	sv->pid = pid;
+	sv->parent = true;
+	sv->reap = reap;
+}
+
+void supervisor_as_keeper(struct supervisor *sv, int lifeline, pid_t job, pid_t holder)
+{
+	assert(lifeline >= 0 && holder > 0 && !sv->parent);
+	sv->leash_fd = lifeline;
+	sv->job_pgrp = job;
+	sv->holder = holder;
+	/* The holder watches the parent; the keeper watches the holder. */
+	sv->die_with_parent = false;
+}
+
+struct supervisor supervisor_as_watcher(const struct supervisor *cmd, int lifeline)
+{
+	struct supervisor sv = *cmd;
+
+	assert(lifeline >= 0 && !cmd->no_status);
+	sv.sfd = -1;
+	sv.parent = sv.reap = false;
+	sv.no_status = true;
+	sv.tty_fd = -1;
+	/* Out of the group now: it reaches the group, after the holder's death too, through
+	 * the holder's pidfd (the group's leader). */
+	sv.in_group = false;
+	sv.job_control = false;
+	sv.escalate = false;
+	sv.timeout_ns = 0;
+	sv.leash_fd = lifeline;
+	sv.next_step = -1;
+	sv.status = NULL;
+	sv.spare = 0;
+	/* While the holder lives, what is left of the tree after COMMAND is the holder's to
+	 * deal with; the watcher acts only on the lifeline's hang-up. */
+	sv.wait_all = true;
+	if (sv.contain != CONTAIN_CGROUP)
+		sv.contain = CONTAIN_PGRP;
+	return sv;
+}
+
+/* What every role keeps: the combinations the loop cannot make sense of. */
+static void assert_legal(const struct supervisor *sv)
+{
+	assert(sv->pidfd >= 0);
+	assert(!sv->reap || sv->parent);
+	assert(!sv->no_status || (!sv->parent && !sv->escalate));
+	assert(!sv->holder || sv->leash_fd >= 0);
+	assert(!sv->foreground || !sv->group);
+	assert(sv->contain != CONTAIN_AUTO && (sv->cg != NULL) == (sv->contain == CONTAIN_CGROUP));
+	assert(sv->ladder.n >= 1 && sv->ladder.n <= LADDER_MAX);
+	assert(!sv->timeout_ns || sv->escalate);
+}
+
 int supervise(struct supervisor *sv)
 {
 	int64_t timeout_at, rekill_at = 0;
 	int status = -1;
 	bool done = false, timed_out = false, sent_kill = false;
 
+	assert_legal(sv);
 	sv->start_ns = now_ns();
 	timeout_at = sv->timeout_ns ? deadline(sv->start_ns, sv->timeout_ns) : 0;
 	for (;;) {

@@ -69,6 +69,20 @@ struct supervisor {
 	uint64_t self_sent;  /* signals we sent our own group, not read back yet (bit sig-1) */
 };
 
+/* The three roles that run the loop, one constructor each. Each sets what its role fixes
+ * and asserts the combinations it forbids (a failed assert is a programming error);
+ * supervise() asserts the ones every role must keep.
+ *   tool     autokill, or autoreap --wait: COMMAND (PIDFD, PID) is our child, reaped here
+ *            unless the kernel auto-reaps it (REAP false). The rest is the caller's to set.
+ *   keeper   autokill's keeper (keeper.h), in the child of the split, before it becomes the
+ *            tool: the holder (HOLDER, in the job's group JOB) passes signals on over
+ *            LIFELINE, whose hang-up means the holder is gone.
+ *   watcher  autokill's leash watcher (leash.h), from the tool's CMD: COMMAND is not its
+ *            child, nothing but LIFELINE's hang-up makes it act, no status is read. */
+void supervisor_as_tool(struct supervisor *sv, int pidfd, pid_t pid, bool reap);
+void supervisor_as_keeper(struct supervisor *sv, int lifeline, pid_t job, pid_t holder);
+struct supervisor supervisor_as_watcher(const struct supervisor *cmd, int lifeline);
+
 /* Blocks the signals the loop handles, saving the caller's mask in *orig (to restore in
  * COMMAND), and opens the signalfd. Signals ignored at start stay ignored and are never
  * relayed, as with timeout(1): a background job stays immune to the terminal's Ctrl-C. */
