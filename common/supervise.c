@@ -609,6 +609,63 @@ struct supervisor supervisor_as_watcher(const struct supervisor *cmd, int lifeli
 	return sv;
 }
 
+/* The loop's next deadline (0: none): the timeout, the ladder's next step, a look at a
+ * group that has no pidfd, a KILL again (which sets *REKILL_AT). */
+static int64_t next_due(const struct supervisor *sv, bool done, int64_t timeout_at,
+			int64_t *rekill_at)
+{
+	int64_t due = 0;
+
+	if (!sv->timed_out && timeout_at)
+		due = timeout_at;
+	if (sv->next_step >= 0 && (!due || sv->step_at < due))
+		due = sv->step_at;
+	/* A group has no pidfd: while the ladder waits for the rest of it, look again
+	 * every 20 ms, so that it ends soon after the last member. */
+	if (done && sv->next_step >= 0 && sv->group && sv->pgid &&
+	    (!due || due > now_ns() + 20000000))
+		due = now_ns() + 20000000;
+	/* The ladder is over and the tree is not gone: a KILL walk that ran out of time
+	 * (its victims slow to die, on a loaded machine) can miss the children they
+	 * re-parent to us later. KILL again until nothing is left. */
+	if (done && sv->contain == CONTAIN_SUBREAPER && sv->sent_kill && sv->next_step < 0) {
+		if (!*rekill_at)
+			*rekill_at = now_ns() + NS_PER_SEC / 10;
+		if (!due || *rekill_at < due)
+			due = *rekill_at;
+	}
+	return due;
+}
+
+/* The time from now until DUE (at least 0), in *TS, which it returns. */
+static struct timespec *until(int64_t due, struct timespec *ts)
+{
+	int64_t t = due - now_ns();
+
+	if (t < 0)
+		t = 0;
+	ts->tv_sec = t / NS_PER_SEC;
+	ts->tv_nsec = t % NS_PER_SEC;
+	return ts;
+}
+
+/* What is due by now: the timeout firing, the ladder's next step, a KILL again. */
+static void on_time(struct supervisor *sv, int64_t timeout_at, int64_t *rekill_at)
+{
+	int64_t t = now_ns();
+
+	if (!sv->timed_out && timeout_at && t >= timeout_at) {
+		sv->timed_out = true;
+		start_ladder(sv, 0, 0);
+	}
+	if (sv->next_step >= 0 && t >= sv->step_at)
+		run_step(sv);
+	if (*rekill_at && t >= *rekill_at) {
+		tree_signal(SIGKILL, sv->spare);
+		*rekill_at = 0;
+	}
+}
+
 /* What every role keeps: the combinations the loop cannot make sense of. */
 static void assert_legal(const struct supervisor *sv)
 {
@@ -638,39 +695,14 @@ int supervise(struct supervisor *sv)
 			{sv->leash_fd, POLLIN, 0},
 			{done && sv->cg ? sv->cg->eventsfd : -1, POLLPRI, 0},
 		};
-		int64_t due = 0, t;
-		struct timespec ts, *tsp = NULL;
+		int64_t due;
+		struct timespec ts;
 		int r;
 
 		if (done && !tree_left(sv))
 			break;
-		if (!sv->timed_out && timeout_at)
-			due = timeout_at;
-		if (sv->next_step >= 0 && (!due || sv->step_at < due))
-			due = sv->step_at;
-		/* A group has no pidfd: while the ladder waits for the rest of it, look again
-		 * every 20 ms, so that it ends soon after the last member. */
-		if (done && sv->next_step >= 0 && sv->group && sv->pgid &&
-		    (!due || due > now_ns() + 20000000))
-			due = now_ns() + 20000000;
-		/* The ladder is over and the tree is not gone: a KILL walk that ran out of time
-		 * (its victims slow to die, on a loaded machine) can miss the children they
-		 * re-parent to us later. KILL again until nothing is left. */
-		if (done && sv->contain == CONTAIN_SUBREAPER && sv->sent_kill && sv->next_step < 0) {
-			if (!rekill_at)
-				rekill_at = now_ns() + NS_PER_SEC / 10;
-			if (!due || rekill_at < due)
-				due = rekill_at;
-		}
-		if (due) {
-			t = due - now_ns();
-			if (t < 0)
-				t = 0;
-			ts.tv_sec = t / NS_PER_SEC;
-			ts.tv_nsec = t % NS_PER_SEC;
-			tsp = &ts;
-		}
-		r = ppoll(pfd, 4, tsp, NULL);
+		due = next_due(sv, done, timeout_at, &rekill_at);
+		r = ppoll(pfd, 4, due ? until(due, &ts) : NULL, NULL);
 		if (r < 0 && errno != EINTR)
 			return -1;
 		if (r > 0 && pfd[0].revents && sv->no_status) {
@@ -696,17 +728,7 @@ int supervise(struct supervisor *sv)
 			drain_signals(sv);
 		if (sv->leash_fd >= 0 && pfd[2].revents)
 			on_lifeline(sv);
-		t = now_ns();
-		if (!sv->timed_out && timeout_at && t >= timeout_at) {
-			sv->timed_out = true;
-			start_ladder(sv, 0, 0);
-		}
-		if (sv->next_step >= 0 && t >= sv->step_at)
-			run_step(sv);
-		if (rekill_at && t >= rekill_at) {
-			tree_signal(SIGKILL, sv->spare);
-			rekill_at = 0;
-		}
+		on_time(sv, timeout_at, &rekill_at);
 	}
 	sv->timed_out = timed_out;
 	sv->sent_kill = sent_kill;
