@@ -1,5 +1,7 @@
-/* spawn.c: clone with a fallback chain, the child's set-up before execve, and exit status
- * through pidfds.
+/* spawn.c: starting COMMAND: clone with a fallback chain, the child's set-up before execve,
+ * the report of how it went, and the children that stand between the tool and COMMAND
+ * when one must (the orphan's intermediate; the PID namespace's init until it runs
+ * COMMAND, see pidns.h).
  *
  * The child reports a failed set-up or execve over a close-on-exec socket: end of file
  * means execve succeeded, a failure record means it did not. This is what lets the tools
