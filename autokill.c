@@ -51,6 +51,7 @@
 #include "common/leash.h"
 #include "common/parent.h"
 #include "common/pidfd.h"
+#include "common/pidns.h"
 #include "common/spawn.h"
 #include "common/status.h"
 #include "common/supervise.h"
@@ -306,9 +307,10 @@ static struct opts parse_args(int argc, char **argv)
 		.ladder = {{SIGHUP, SIGTERM, SIGKILL}, 3, 2 * NS_PER_SEC},
 		.signal = -1,
 		.kill_after = -1,
-		.h = {.pidfd_fd = -1, .send_fd = -1},
+		.h = {.pidfd_fd = -1, .send_fd = -1, .env_prefix = "AUTOKILL", .env_leash = true},
 		.as_timeout = argc > 0 && named_timeout(argv[0]),
 	};
+	char why[256];
 
 	if (o.as_timeout) {
 		/* No no_new_privs behind timeout's back: a kernel leash only with CAP_SYS_ADMIN,
@@ -326,13 +328,14 @@ static struct opts parse_args(int argc, char **argv)
 	if (o.foreground && o.contain != CONTAIN_PGRP)
 		usage_error("--foreground leaves COMMAND in autokill's process group; it cannot be "
 			    "combined with --contain=%s", contain_name(o.contain));
-	handoff_finish(&o.h, o.c.cmd,
-		       o.timeout_ns ? "--timeout needs autokill to stay; it cannot be combined with a hand-off" :
-		       o.contain == CONTAIN_SUBREAPER || o.contain == CONTAIN_CGROUP ||
-				       o.contain == CONTAIN_AUTO ?
-				       "this --contain needs autokill to stay; with a hand-off use pgrp or pidns" :
-				       NULL,
-		       1);
+	if (handoff_finish(&o.h, o.c.cmd,
+			   o.timeout_ns ? "--timeout needs autokill to stay; it cannot be combined with a hand-off" :
+			   o.contain == CONTAIN_SUBREAPER || o.contain == CONTAIN_CGROUP ||
+					   o.contain == CONTAIN_AUTO ?
+					   "this --contain needs autokill to stay; with a hand-off use pgrp or pidns" :
+					   NULL,
+			   1, why, sizeof(why)) < 0)
+		usage_error("%s", why);
 	if (o.c.die_with_parent && (o.h.pidfd_fd >= 0 || o.h.send_fd >= 0))
 		usage_error("--die-with-parent cannot be combined with a hand-off: the holder "
 			    "decides when COMMAND dies");
@@ -370,7 +373,7 @@ static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct sp
 	if (o->c.mode != MODE_USERSPACE && !(o->c.nnp == 0 && !cap)) {
 		req->kflags = CLONE_AUTOREAP | CLONE_PIDFD_AUTOKILL | (nnp ? CLONE_NNP : 0);
 		req->nnp = nnp;
-		if (spawn_command(req, res) == 0) {
+		if (spawn_kernel(req, res, o->c.mode == MODE_KERNEL, "CLONE_PIDFD_AUTOKILL") == 0) {
 			if (o->c.verbose > 1)
 				warnx("mode=kernel: CLONE_PIDFD_AUTOKILL, no_new_privs %s",
 				      nnp ? (cap ? "applied (--nnp)" :
@@ -378,13 +381,6 @@ static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct sp
 					    "not applied");
 			return true;
 		}
-		if (strcmp(res->stage, "clone3") != 0)
-			spawn_die(o->c.cmd[0], res);
-		if (o->c.mode == MODE_KERNEL)
-			errx(EXIT_TOOL_FAILURE,
-			     "kernel mode unavailable: clone3 with CLONE_PIDFD_AUTOKILL: %s "
-			     "(needs Linux 7.1 and clone3 allowed)",
-			     strerror(res->err));
 		if (o->c.verbose > 1)
 			warnx("mode=userspace: clone3 with CLONE_PIDFD_AUTOKILL: %s",
 			      strerror(res->err));
@@ -462,23 +458,21 @@ static int contain_auto(struct cgroup *cg)
 	return CONTAIN_SUBREAPER;
 }
 
-/* Prepares the containment before COMMAND starts; *NSFD receives the pidns status pipe.
- * For subreaper, only the keeper returns (see keeper.h). */
-static void contain_setup(struct opts *o, struct supervisor *sv, struct spawn_req *req,
-			  struct cgroup *cg, int *nsfd)
+/* Prepares the containment before COMMAND starts (in the keeper, for subreaper); NS
+ * receives the PID namespace's. */
+static void contain_setup(const struct opts *o, struct spawn_req *req, struct cgroup *cg,
+			  struct pidns *ns)
 {
 	char why[512];
 
-	if (o->contain == CONTAIN_AUTO)
-		o->contain = contain_auto(cg);
 	switch (o->contain) {
 	case CONTAIN_SUBREAPER:
-		keeper_split(sv);
 		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 			err(EXIT_TOOL_FAILURE, "cannot become a child subreaper");
 		break;
 	case CONTAIN_PIDNS:
-		*nsfd = pidns_prepare(req);
+		pidns_prepare(ns, "autokill-init");
+		req->ns = ns;
 		break;
 	case CONTAIN_CGROUP:
 		if (cg->dirfd < 0 && make_cgroup(cg, why, sizeof(why)) < 0)
@@ -488,7 +482,7 @@ static void contain_setup(struct opts *o, struct supervisor *sv, struct spawn_re
 	}
 	if (o->c.verbose > 1)
 		warnx("containment: %s%s", contain_name(o->contain),
-		      o->contain == CONTAIN_PIDNS && req->userns ? " (with a user namespace)" : "");
+		      req->ns && req->ns->userns ? " (with a user namespace)" : "");
 	if (o->c.verbose > 1 && o->contain == CONTAIN_CGROUP)
 		warnx("cgroup: %s", cg->path);
 }
@@ -527,7 +521,7 @@ static noreturn void hand_off(const struct opts *o, struct supervisor *sv,
 		     strerror(e));
 	}
 	spawn_release(res);
-	if (!kernel && !req->pidns)
+	if (!kernel && !req->ns)
 		check_adopter(res->cmd_pidfd, res->cmd_pid,
 			      "run the holder under a reaping init or subreaper, or use Linux 7.1+; "
 			      "see autokill(1)");
@@ -550,10 +544,106 @@ static noreturn void hand_off(const struct opts *o, struct supervisor *sv,
 		}
 		exit(0);
 	}
-	st = handoff_exec(&o->h, "AUTOKILL", res->cmd_pid, res->cmd_pidfd, leash_fd, msg,
-			  sizeof(msg));
+	st = handoff_exec(&o->h, res->cmd_pid, res->cmd_pidfd, leash_fd, msg, sizeof(msg));
 	spawn_take_down(req, res);
 	errx(st, "%s (COMMAND was killed)", msg);
+}
+
+/* --features: what the kernel offers, and what --contain=auto would pick. */
+static noreturn void show_features(void)
+{
+	struct cgroup cg = {.dirfd = -1, .eventsfd = -1};
+	struct features f;
+	int contain;
+
+	probe_features(&f);
+	print_features(&f, f.autokill ? "kernel" : "userspace");
+	contain = contain_auto(&cg);
+	if (cg.dirfd >= 0)
+		cgroup_remove(&cg);
+	printf("contain=%s\n", contain_name(contain));
+	exit(0);
+}
+
+/* Unless handing off: the signals autokill handles are blocked and read from now on (the
+ * caller's mask saved in *ORIG, for COMMAND), and --die-with-parent watches the parent. */
+static void take_signals(const struct opts *o, struct supervisor *sv, struct spawn_req *req,
+			 sigset_t *orig)
+{
+	const char *call;
+
+	if (pidfd_calls_work(&call) < 0)
+		err(EXIT_TOOL_FAILURE, "cannot signal and wait through pidfds: %s", call);
+	if (o->h.pidfd_fd >= 0 || o->h.send_fd >= 0)
+		return;
+	sv->die_with_parent = o->c.die_with_parent;
+	if (supervise_signals(sv, orig) < 0)
+		err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
+	if (sv->die_with_parent)
+		parent_watch(sv);
+	req->mask = orig;
+}
+
+/* autokill (its keeper) leads the group, COMMAND joins it. When handing off, autokill goes
+ * (or becomes NEXT): COMMAND leads a group of its own then. --foreground: COMMAND stays in
+ * our group, which has the terminal if anyone does. */
+static void lead_group(const struct opts *o, struct supervisor *sv, struct spawn_req *req)
+{
+	if (o->h.pidfd_fd >= 0 || o->h.send_fd >= 0 || o->foreground)
+		return;
+	supervise_lead_group(sv, o->contain != CONTAIN_PIDNS ? "autokill-group" : NULL);
+	req->pgrp = o->contain == CONTAIN_PIDNS ? SPAWN_PGRP_KEEP : SPAWN_PGRP_JOIN;
+	req->pgid = sv->pgid;
+}
+
+/* What autokill's supervision of the COMMAND that RES names is to do. */
+static void configure(const struct opts *o, struct supervisor *sv, const struct spawn_res *res,
+		      bool kernel, struct status_stream *stream, struct cgroup *cg)
+{
+	/* A keeper whose holder died does what the kernel's leash would: KILL at once. */
+	sv->leash_kill = kernel;
+	sv->status = stream;
+	sv->contain = o->contain;
+	sv->cg = o->contain == CONTAIN_CGROUP ? cg : NULL;
+	sv->wait_all = o->wait_all;
+	supervisor_as_tool(sv, res->pidfd, res->pid, !kernel);
+	/* In a PID namespace, its init and COMMAND are members of the group too; KILL kills
+	 * the init, and the kernel the rest of the namespace. */
+	sv->group = !o->foreground;
+	sv->foreground = o->foreground;
+	sv->escalate = true;
+	sv->ladder = o->ladder;
+	sv->timeout_ns = o->timeout_ns;
+	sv->verbose = o->c.verbose;
+	sv->name = o->c.cmd[0];
+	sv->alrm_fires = true;
+	sv->timeout_compat = o->as_timeout;
+}
+
+/* The userspace leash: a watcher that runs the ladder when autokill is gone. The cgroup is
+ * killed whole on the holder's death by the watcher, kernel leash or not. */
+static void start_watcher(const struct opts *o, struct supervisor *sv, struct leash *leash,
+			  const struct spawn_req *req, struct spawn_res *res, bool kernel,
+			  struct cgroup *cg)
+{
+	if (kernel && o->contain != CONTAIN_CGROUP)
+		return;
+	if (leash_start(sv, leash, false, kernel) < 0) {
+		int e = errno;
+
+		/* COMMAND would run with only its parent-death signal, which one that ignores
+		 * the first step survives: the leash is what autokill promises, so COMMAND goes
+		 * before the failure is reported. */
+		spawn_take_down(req, res);
+		supervise_restore_tty(sv);
+		if (cg->dirfd >= 0)
+			cgroup_remove(cg);
+		errx(EXIT_TOOL_FAILURE, "cannot start the leash watcher: %s (COMMAND was killed)",
+		     strerror(e));
+	} else if (o->c.verbose > 1)
+		warnx("leash watcher %d, ladder grace %.2fs", (int)leash->watcher_pid,
+		      ns_to_s(o->ladder.grace_ns));
+	sv->spare = leash->watcher_pid;
 }
 
 int main(int argc, char **argv)
@@ -561,14 +651,14 @@ int main(int argc, char **argv)
 	struct opts o = parse_args(argc, argv);
 	struct supervisor sv = {.leash_fd = -1, .tty_fd = -1, .pgfd = -1};
 	struct spawn_req req = {.pgrp = o.foreground ? SPAWN_PGRP_KEEP : SPAWN_PGRP_NEW,
-				.tty_fd = -1};
+				.tty_fd = -1, .argv = o.c.cmd};
 	struct spawn_res res;
 	struct leash leash = {-1, 0, -1};
 	struct status_stream stream = {o.c.status_fd, false, false};
 	struct cgroup cg = {.dirfd = -1, .eventsfd = -1};
-	int nsfd = -1;
+	struct keeper keeper;
+	struct pidns ns = {.status_r = -1, .status_w = -1};
 	sigset_t orig;
-	const char *call;
 	bool kernel;
 	int status;
 
@@ -576,90 +666,29 @@ int main(int argc, char **argv)
 	 * children before we wait for them: the keeper, the pidns probe, the leash watcher.
 	 * COMMAND gets its own dispositions in spawn.c. */
 	signal(SIGCHLD, SIG_DFL);
-
-	if (o.c.features) {
-		struct features f;
-
-		probe_features(&f);
-		print_features(&f, f.autokill ? "kernel" : "userspace");
+	if (o.c.features)
+		show_features();
+	take_signals(&o, &sv, &req, &orig);
+	if (o.contain == CONTAIN_AUTO)
 		o.contain = contain_auto(&cg);
-		if (cg.dirfd >= 0)
-			cgroup_remove(&cg);
-		printf("contain=%s\n", contain_name(o.contain));
-		return 0;
-	}
-	if (pidfd_calls_work(&call) < 0)
-		err(EXIT_TOOL_FAILURE, "cannot signal and wait through pidfds: %s", call);
-	if (o.h.pidfd_fd < 0 && o.h.send_fd < 0) {
-		sv.die_with_parent = o.c.die_with_parent;
-		if (supervise_signals(&sv, &orig) < 0)
-			err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
-		if (sv.die_with_parent)
-			parent_watch(&sv);
-		req.mask = &orig;
-	}
-	req.argv = o.c.cmd;
-	contain_setup(&o, &sv, &req, &cg, &nsfd);
-	/* autokill (its keeper) leads the group, COMMAND joins it. When handing off, autokill
-	 * goes (or becomes NEXT): COMMAND leads a group of its own then. --foreground: COMMAND
-	 * stays in our group, which has the terminal if anyone does. */
-	if (o.h.pidfd_fd < 0 && o.h.send_fd < 0 && !o.foreground) {
-		supervise_lead_group(&sv, o.contain != CONTAIN_PIDNS);
-		req.pgrp = o.contain == CONTAIN_PIDNS ? SPAWN_PGRP_KEEP : SPAWN_PGRP_JOIN;
-		req.pgid = sv.pgid;
-	}
+	if (o.contain == CONTAIN_SUBREAPER && keeper_fork(&sv, &keeper) == KEEPER_ROLE_HOLDER)
+		keeper_hold(&sv, &keeper);
+	contain_setup(&o, &req, &cg, &ns);
+	lead_group(&o, &sv, &req);
 	kernel = spawn_leashed(&o, &req, &res);
-	/* A keeper whose holder died does what the kernel's leash would: KILL at once. */
-	sv.leash_kill = kernel;
 	if (o.c.verbose > 1)
 		cli_verbose_started(&o.c, res.cmd_pid, res.method);
 	status_start(&stream, "autokill", res.cmd_pid, kernel, req.nnp, contain_name(o.contain),
 		     res.method, res.kflags);
-	sv.status = &stream;
-	sv.contain = o.contain;
-	sv.cg = o.contain == CONTAIN_CGROUP ? &cg : NULL;
-	sv.wait_all = o.wait_all;
-	sv.pidfd = res.pidfd;
-	sv.pid = res.pid;
-	sv.parent = true;
-	sv.reap = !kernel;
-	/* In a PID namespace, its init and COMMAND are members of the group too; KILL kills
-	 * the init, and the kernel the rest of the namespace. */
-	sv.group = !o.foreground;
-	sv.foreground = o.foreground;
-	sv.escalate = true;
-	sv.ladder = o.ladder;
-	sv.timeout_ns = o.timeout_ns;
-	sv.verbose = o.c.verbose;
-	sv.name = o.c.cmd[0];
-	sv.alrm_fires = true;
-	sv.timeout_compat = o.as_timeout;
+	configure(&o, &sv, &res, kernel, &stream, &cg);
 	if (o.h.pidfd_fd >= 0 || o.h.send_fd >= 0)
 		hand_off(&o, &sv, &req, &res, kernel);
-	/* The cgroup is killed whole on the holder's death by the watcher, kernel leash or not. */
-	if (!kernel || o.contain == CONTAIN_CGROUP) {
-		if (leash_start(&sv, &leash, false, kernel) < 0) {
-			int e = errno;
-
-			/* COMMAND would run with only its parent-death signal, which one that
-			 * ignores the first step survives: the leash is what autokill promises,
-			 * so COMMAND goes before the failure is reported. */
-			spawn_take_down(&req, &res);
-			supervise_restore_tty(&sv);
-			if (cg.dirfd >= 0)
-				cgroup_remove(&cg);
-			errx(EXIT_TOOL_FAILURE, "cannot start the leash watcher: %s (COMMAND was "
-						"killed)", strerror(e));
-		} else if (o.c.verbose > 1)
-			warnx("leash watcher %d, ladder grace %.2fs", (int)leash.watcher_pid,
-			      ns_to_s(o.ladder.grace_ns));
-	}
-	sv.spare = leash.watcher_pid;
+	start_watcher(&o, &sv, &leash, &req, &res, kernel, &cg);
 	status = supervise(&sv);
 	supervise_restore_tty(&sv);
 	supervise_release_group(&sv);
-	if (nsfd >= 0)
-		pidns_status(&req, nsfd, &status);
+	if (req.ns)
+		pidns_status(&ns, &status);
 	if (status >= 0)
 		status_end(&stream, status, sv.timed_out, sv.sent_kill, now_ns() - sv.start_ns,
 			   !kernel);

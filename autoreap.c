@@ -45,6 +45,7 @@
 #include "common/handoff.h"
 #include "common/parent.h"
 #include "common/pidfd.h"
+#include "common/pidns.h"
 #include "common/spawn.h"
 #include "common/status.h"
 #include "common/supervise.h"
@@ -144,13 +145,16 @@ const char *argp_program_version = PACKAGE_STRING;
 
 static struct opts parse_args(int argc, char **argv)
 {
-	struct opts o = {.c = {.nnp = -1, .prog = "autoreap", .status_fd = -1}};
+	struct opts o = {.c = {.nnp = -1, .prog = "autoreap", .status_fd = -1},
+			 .h = {.pidfd_fd = -1, .send_fd = -1, .env_prefix = "AUTOREAP"}};
+	char why[256];
 
 	cli_init("autoreap", argv);
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
-	handoff_finish(&o.h, o.c.cmd,
-		       o.wait ? "--wait cannot be combined with a hand-off: the holder waits" : NULL,
-		       0);
+	if (handoff_finish(&o.h, o.c.cmd,
+			   o.wait ? "--wait cannot be combined with a hand-off: the holder waits" : NULL,
+			   0, why, sizeof(why)) < 0)
+		usage_error("%s", why);
 	/* Else the pid would go to the /dev/null that cli_reserve_stdio puts there. */
 	if (o.print_pid && fcntl(STDOUT_FILENO, F_GETFD) < 0)
 		errx(EXIT_TOOL_FAILURE, "--print-pid: standard output is closed");
@@ -172,18 +176,11 @@ static bool spawn_reaped(const struct opts *o, struct spawn_req *req, struct spa
 			errx(EXIT_TOOL_FAILURE, "kernel mode unavailable: %s", why);
 	} else if (o->c.mode != MODE_USERSPACE) {
 		req->kflags = CLONE_AUTOREAP | (o->c.nnp == 1 ? CLONE_NNP : 0);
-		if (spawn_command(req, res) == 0) {
+		if (spawn_kernel(req, res, o->c.mode == MODE_KERNEL, "CLONE_AUTOREAP") == 0) {
 			if (o->c.verbose)
 				warnx("mode=kernel: CLONE_AUTOREAP");
 			return true;
 		}
-		if (strcmp(res->stage, "clone3") != 0)
-			spawn_die(o->c.cmd[0], res);
-		if (o->c.mode == MODE_KERNEL)
-			errx(EXIT_TOOL_FAILURE,
-			     "kernel mode unavailable: clone3 with CLONE_AUTOREAP: %s "
-			     "(needs Linux 7.1 and clone3 allowed)",
-			     strerror(res->err));
 		why = strerror(res->err);
 	}
 	if (o->c.verbose)
@@ -289,28 +286,97 @@ static void hand_off(const struct opts *o, const struct spawn_req *req, struct s
 	}
 	handoff_clear(&o->h, &res->pidfd);
 	res->cmd_pidfd = res->pidfd;
-	st = handoff_exec(&o->h, "AUTOREAP", res->cmd_pid, res->cmd_pidfd, -1, msg, sizeof(msg));
+	st = handoff_exec(&o->h, res->cmd_pid, res->cmd_pidfd, -1, msg, sizeof(msg));
 	spawn_take_down(req, res);
 	errx(st, "%s (COMMAND was killed)", msg);
+}
+
+/* Without --wait: starts COMMAND, says so, lets it go and exits 0 (or hands it off). */
+static noreturn void fire_and_forget(const struct opts *o, struct spawn_req *req, int pid_fd)
+{
+	struct status_stream stream = {o->c.status_fd, false, false};
+	struct spawn_res res;
+	bool kernel = spawn_reaped(o, req, &res);
+
+	cli_verbose_started(&o->c, res.cmd_pid, res.method);
+	status_start(&stream, "autoreap", res.cmd_pid, kernel, req->nnp,
+		     o->setsid ? "session" : "none", res.method, res.kflags);
+	announce(o, pid_fd, req, &res);
+	spawn_release(&res);
+	if (!kernel && !o->quiet)
+		check_adopter(res.cmd_pidfd, res.cmd_pid,
+			      "use --wait, a reaping init or subreaper, or Linux 7.1+; see "
+			      "autoreap(1)");
+	if (o->h.send_fd >= 0 || o->h.pidfd_fd >= 0)
+		hand_off(o, req, &res, kernel);
+	exit(0);
+}
+
+/* With --wait, before COMMAND starts: signals, the process group, the containment. */
+static void prepare_wait(const struct opts *o, struct supervisor *sv, struct spawn_req *req,
+			 sigset_t *orig, struct pidns *ns)
+{
+	const char *call;
+
+	if (pidfd_calls_work(&call) < 0)
+		err(EXIT_TOOL_FAILURE, "cannot signal and wait through pidfds: %s", call);
+	sv->die_with_parent = o->c.die_with_parent;
+	if (supervise_signals(sv, orig) < 0)
+		err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
+	if (sv->die_with_parent)
+		parent_watch(sv);
+	/* As autokill: autoreap leads the group, COMMAND joins it and may call setsid()
+	 * without forking, so the process autoreap waits for is the one that runs. */
+	if (!o->setsid) {
+		/* With --contain, a child of ours would be one more process to wait for. */
+		supervise_lead_group(sv, o->contain == CONTAIN_PGRP ? "autoreap-group" : NULL);
+		req->pgrp = o->contain == CONTAIN_PIDNS ? SPAWN_PGRP_KEEP : SPAWN_PGRP_JOIN;
+		req->pgid = sv->pgid;
+	}
+	req->mask = orig;
+	if (o->contain == CONTAIN_SUBREAPER && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		err(EXIT_TOOL_FAILURE, "cannot become a child subreaper");
+	if (o->contain == CONTAIN_PIDNS) {
+		pidns_prepare(ns, "autoreap-init");
+		req->ns = ns;
+	}
+}
+
+/* What autoreap's supervision of the COMMAND that RES names is to do. */
+static void configure(const struct opts *o, struct supervisor *sv, const struct spawn_res *res,
+		      bool kernel, struct status_stream *stream)
+{
+	sv->status = stream;
+	supervisor_as_tool(sv, res->pidfd, res->pid, !kernel);
+	/* In a PID namespace, its init and COMMAND are members of the group too. */
+	sv->group = true;
+	sv->contain = o->contain;
+	/* A reaper does not kill: the tree is waited for, each orphan reaped as it ends. Only
+	 * --die-with-parent kills, the way bubblewrap's does: KILL, no ladder. */
+	sv->wait_all = true;
+	/* The group's holder child, if any, is no orphan of COMMAND's to wait for. */
+	sv->spare = sv->group_holder;
+	sv->ladder = (struct ladder){{SIGKILL}, 1, 0};
+	sv->verbose = o->c.verbose;
 }
 
 int main(int argc, char **argv)
 {
 	struct opts o = parse_args(argc, argv);
 	struct supervisor sv = {.leash_fd = -1, .tty_fd = -1, .pgfd = -1};
-	struct spawn_req req = {.tty_fd = -1};
+	struct spawn_req req = {.tty_fd = -1, .argv = o.c.cmd, .detach = o.detach,
+				.nnp = o.c.nnp == 1};
 	struct spawn_res res;
 	struct status_stream stream = {o.c.status_fd, false, false};
+	struct pidns ns = {.status_r = -1, .status_w = -1};
 	sigset_t orig;
-	const char *call;
 	bool kernel;
-	int status, nsfd = -1, pid_fd;
+	int status, pid_fd;
 
 	/* A caller's ignored SIGCHLD (inherited across exec) would have the kernel reap our
 	 * children before we wait for them (COMMAND, the orphans a subreaper adopts).
 	 * COMMAND gets its own dispositions in spawn.c. */
 	signal(SIGCHLD, SIG_DFL);
-
 	if (o.c.features) {
 		struct features f;
 
@@ -318,9 +384,6 @@ int main(int argc, char **argv)
 		print_features(&f, f.autoreap ? "kernel" : "userspace");
 		return 0;
 	}
-	req.argv = o.c.cmd;
-	req.detach = o.detach;
-	req.nnp = o.c.nnp == 1;
 	req.pgrp = o.setsid ? SPAWN_SESSION : o.wait ? SPAWN_PGRP_NEW : SPAWN_PGRP_KEEP;
 	/* Fire-and-forget as a PID namespace's init: our exit would end the namespace and
 	 * kill COMMAND at once. Chain-loading NEXT keeps PID 1 alive, so it is allowed. */
@@ -328,69 +391,23 @@ int main(int argc, char **argv)
 		errx(EXIT_TOOL_FAILURE, "as PID 1, COMMAND cannot outlive autoreap (its exit ends "
 					"the PID namespace): use --wait");
 	pid_fd = pid_file_prepare(o.pid_file);
-	if (!o.wait) {
-		kernel = spawn_reaped(&o, &req, &res);
-		cli_verbose_started(&o.c, res.cmd_pid, res.method);
-		status_start(&stream, "autoreap", res.cmd_pid, kernel, req.nnp,
-			     o.setsid ? "session" : "none", res.method, res.kflags);
-		announce(&o, pid_fd, &req, &res);
-		spawn_release(&res);
-		if (!kernel && !o.quiet)
-			check_adopter(res.cmd_pidfd, res.cmd_pid,
-				      "use --wait, a reaping init or subreaper, or Linux 7.1+; see "
-				      "autoreap(1)");
-		if (o.h.send_fd >= 0 || o.h.pidfd_fd >= 0)
-			hand_off(&o, &req, &res, kernel);
-		return 0;
-	}
-	if (pidfd_calls_work(&call) < 0)
-		err(EXIT_TOOL_FAILURE, "cannot signal and wait through pidfds: %s", call);
-	sv.die_with_parent = o.c.die_with_parent;
-	if (supervise_signals(&sv, &orig) < 0)
-		err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
-	if (sv.die_with_parent)
-		parent_watch(&sv);
-	/* As autokill: autoreap leads the group, COMMAND joins it and may call setsid()
-	 * without forking, so the process autoreap waits for is the one that runs. */
-	if (!o.setsid) {
-		/* With --contain, a child of ours would be one more process to wait for. */
-		supervise_lead_group(&sv, o.contain == CONTAIN_PGRP);
-		req.pgrp = o.contain == CONTAIN_PIDNS ? SPAWN_PGRP_KEEP : SPAWN_PGRP_JOIN;
-		req.pgid = sv.pgid;
-	}
-	req.mask = &orig;
-	if (o.contain == CONTAIN_SUBREAPER && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
-		err(EXIT_TOOL_FAILURE, "cannot become a child subreaper");
-	if (o.contain == CONTAIN_PIDNS)
-		nsfd = pidns_prepare(&req);
+	if (!o.wait)
+		fire_and_forget(&o, &req, pid_fd);
+	prepare_wait(&o, &sv, &req, &orig, &ns);
 	kernel = spawn_reaped(&o, &req, &res);
 	cli_verbose_started(&o.c, res.cmd_pid, res.method);
 	if (o.c.verbose && o.contain != CONTAIN_PGRP)
 		warnx("containment: %s%s", contain_name(o.contain),
-		      req.userns ? " (with a user namespace)" : "");
+		      req.ns && ns.userns ? " (with a user namespace)" : "");
 	status_start(&stream, "autoreap", res.cmd_pid, kernel, req.nnp,
 		     o.setsid ? "session" : contain_name(o.contain), res.method, res.kflags);
 	announce(&o, pid_fd, &req, &res);
-	sv.status = &stream;
-	sv.pidfd = res.pidfd;
-	sv.pid = res.pid;
-	sv.parent = true;
-	sv.reap = !kernel;
-	/* In a PID namespace, its init and COMMAND are members of the group too. */
-	sv.group = true;
-	sv.contain = o.contain;
-	/* A reaper does not kill: the tree is waited for, each orphan reaped as it ends. Only
-	 * --die-with-parent kills, the way bubblewrap's does: KILL, no ladder. */
-	sv.wait_all = true;
-	/* The group's holder child, if any, is no orphan of COMMAND's to wait for. */
-	sv.spare = sv.group_holder;
-	sv.ladder = (struct ladder){{SIGKILL}, 1, 0};
-	sv.verbose = o.c.verbose;
+	configure(&o, &sv, &res, kernel, &stream);
 	status = supervise(&sv);
 	supervise_restore_tty(&sv);
 	supervise_release_group(&sv);
-	if (nsfd >= 0)
-		pidns_status(&req, nsfd, &status);
+	if (req.ns)
+		pidns_status(&ns, &status);
 	if (status < 0)
 		err(EXIT_TOOL_FAILURE, "cannot read the status of '%s'", o.c.cmd[0]);
 	status_end(&stream, status, false, false, now_ns() - sv.start_ns, !kernel);

@@ -5,6 +5,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "handoff.h"
 #include "pidfd.h"
 #include "util.h"
@@ -91,44 +91,65 @@ static const char *unfit_socket(int fd)
 	return NULL;
 }
 
-void handoff_finish(struct handoff *h, char **cmd, const char *stays, int extra)
+/* -1, with the message in WHY. */
+static int refuse(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int refuse(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* --send-pidfd=FD: a connected unix socket, made ours alone. */
+static int check_send_fd(int fd, char *why, size_t len)
 {
 	struct stat st;
-	struct rlimit rl;
-	const char *why;
+	const char *unfit;
 	int domain;
-	socklen_t len = sizeof(domain);
+	socklen_t dlen = sizeof(domain);
+
+	if (fstat(fd, &st) < 0)
+		return refuse(why, len, "--send-pidfd=%d: %s", fd, strerror(errno));
+	if (!S_ISSOCK(st.st_mode) || getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) < 0 ||
+	    domain != AF_UNIX)
+		return refuse(why, len, "--send-pidfd=%d is not a unix socket", fd);
+	unfit = unfit_socket(fd);
+	if (unfit)
+		return refuse(why, len, "--send-pidfd=%d: %s", fd, unfit);
+	/* Ours to write on, not COMMAND's: it could forge a message on it. */
+	if (fd > 2)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return 0;
+}
+
+int handoff_finish(struct handoff *h, char **cmd, const char *stays, int extra, char *why,
+		   size_t len)
+{
+	struct rlimit rl;
+	const char *missing;
 
 	if (h->pidfd_fd >= 0 && h->send_fd >= 0)
-		usage_error("--pidfd-fd and --send-pidfd cannot be combined");
+		return refuse(why, len, "--pidfd-fd and --send-pidfd cannot be combined");
 	if ((h->pidfd_fd >= 0 || h->send_fd >= 0) && stays)
-		usage_error("%s", stays);
+		return refuse(why, len, "%s", stays);
 	if (h->pidfd_fd >= 0 && cmd) {
-		h->next = handoff_split(cmd, &why);
+		h->next = handoff_split(cmd, &missing);
 		if (!h->next)
-			usage_error("%s", why);
+			return refuse(why, len, "%s", missing);
 	}
 	if (h->pidfd_fd >= 0 && h->pidfd_fd <= 2)
-		usage_error("--pidfd-fd=%d would replace stdin, stdout or stderr", h->pidfd_fd);
+		return refuse(why, len, "--pidfd-fd=%d would replace stdin, stdout or stderr",
+			      h->pidfd_fd);
 	/* Checked now: found out after COMMAND has started, it would have to be killed. */
 	if (h->pidfd_fd >= 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
 	    (rlim_t)h->pidfd_fd + (rlim_t)extra >= rl.rlim_cur)
-		usage_error("--pidfd-fd=%d: fd %d is not below the fd limit (%llu)", h->pidfd_fd,
-			    h->pidfd_fd + extra, (unsigned long long)rl.rlim_cur);
-	if (h->send_fd < 0)
-		return;
-	if (fstat(h->send_fd, &st) < 0)
-		usage_error("--send-pidfd=%d: %s", h->send_fd, strerror(errno));
-	if (!S_ISSOCK(st.st_mode) ||
-	    getsockopt(h->send_fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
-	    domain != AF_UNIX)
-		usage_error("--send-pidfd=%d is not a unix socket", h->send_fd);
-	why = unfit_socket(h->send_fd);
-	if (why)
-		usage_error("--send-pidfd=%d: %s", h->send_fd, why);
-	/* Ours to write on, not COMMAND's: it could forge a message on it. */
-	if (h->send_fd > 2)
-		fcntl(h->send_fd, F_SETFD, FD_CLOEXEC);
+		return refuse(why, len, "--pidfd-fd=%d: fd %d is not below the fd limit (%llu)",
+			      h->pidfd_fd, h->pidfd_fd + extra, (unsigned long long)rl.rlim_cur);
+	return h->send_fd < 0 ? 0 : check_send_fd(h->send_fd, why, len);
 }
 
 void handoff_clear(const struct handoff *h, int *fd)
@@ -160,9 +181,10 @@ static const char *status_source(void)
 	return pidfd_exit_info_works() ? "pidfd" : "unavailable";
 }
 
-int handoff_exec(const struct handoff *h, const char *prefix, pid_t pid, int pidfd, int leash,
-		 char *msg, size_t msglen)
+int handoff_exec(const struct handoff *h, pid_t pid, int pidfd, int leash, char *msg,
+		 size_t msglen)
 {
+	const char *prefix = h->env_prefix;
 	int n = h->pidfd_fd;
 	char name[32], val[32];
 
@@ -182,7 +204,7 @@ int handoff_exec(const struct handoff *h, const char *prefix, pid_t pid, int pid
 	setenv(name, val, 1);
 	snprintf(name, sizeof(name), "%s_STATUS", prefix);
 	setenv(name, status_source(), 1);
-	if (strcmp(prefix, "AUTOKILL") == 0) {
+	if (h->env_leash) {
 		snprintf(name, sizeof(name), "%s_LEASH", prefix);
 		snprintf(val, sizeof(val), "%d", leash >= 0 ? n + 1 : n);
 		setenv(name, val, 1);

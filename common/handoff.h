@@ -11,6 +11,7 @@
 #define AUTOREAP_HANDOFF_H
 
 #include <argp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -18,6 +19,9 @@ struct handoff {
 	int pidfd_fd;	 /* --pidfd-fd, or -1 */
 	int send_fd;	 /* --send-pidfd, or -1 */
 	char **next;	 /* NEXT [ARG]... after the ';' of the command line */
+	/* Set by the tool: */
+	const char *env_prefix; /* PREFIX of NEXT's environment ("AUTOKILL") */
+	bool env_leash;	 /* NEXT's environment names the leash (PREFIX_LEASH) */
 };
 
 /* --pidfd-fd and --send-pidfd, as an argp child parser whose input is a struct handoff. */
@@ -28,8 +32,9 @@ extern const struct argp handoff_argp;
  * EXTRA fds after it that the tool may place) below the fd limit, a --send-pidfd socket
  * that is a connected unix socket whose peer is there (then made close-on-exec: COMMAND
  * must not write on it). STAYS: why the other options given need the tool to stay (a
- * hand-off is then refused), or NULL. Usage errors exit 125. */
-void handoff_finish(struct handoff *h, char **cmd, const char *stays, int extra);
+ * hand-off is then refused), or NULL. 0, or -1 with the usage error in WHY (LEN bytes). */
+int handoff_finish(struct handoff *h, char **cmd, const char *stays, int extra, char *why,
+		   size_t len);
 
 /* Splits COMMAND [ARG]... ';' NEXT [ARG]... at the first argument that is exactly ";": ends
  * COMMAND there (the ";" becomes its NULL) and returns NEXT; or NULL with *WHY saying what
@@ -40,11 +45,12 @@ char **handoff_split(char **cmd, const char **why);
  * closes nothing the tool still needs. Call it for every fd the tool keeps. */
 void handoff_clear(const struct handoff *h, int *fd);
 
-/* Execs NEXT with the fds in place. LEASH is -1 when the pidfd itself is the leash (or
- * there is none, for autoreap). Returns only on failure: the exit status (125, or 126/127
- * if NEXT cannot run) and, in MSG, the line to report once COMMAND has been taken down. */
-int handoff_exec(const struct handoff *h, const char *prefix, pid_t pid, int pidfd, int leash,
-		 char *msg, size_t msglen);
+/* Execs NEXT with the fds in place and the environment named by h->env_prefix. LEASH is -1
+ * when the pidfd itself is the leash (or there is none). Returns only on failure: the exit
+ * status (125, or 126/127 if NEXT cannot run) and, in MSG, the line to report once COMMAND
+ * has been taken down. */
+int handoff_exec(const struct handoff *h, pid_t pid, int pidfd, int leash, char *msg,
+		 size_t msglen);
 
 /* Userspace mode, once COMMAND is orphaned: warns when its new parent does not look like
  * a process that reaps, since its exit status then never becomes readable. ADVICE: what

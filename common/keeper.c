@@ -1,4 +1,4 @@
-/* keeper.c: the thin holder above a keeper (see keeper.h). */
+/* keeper.c: the split into a thin holder and a keeper, and the holder's life (see keeper.h). */
 #include "config.h"
 
 #include <err.h>
@@ -48,15 +48,14 @@ static noreturn void mirror_keeper(int kfd)
 	while (waitid((idtype_t)P_PIDFD, (id_t)kfd, &si, WEXITED) < 0)
 		if (errno != EINTR)
 			err(EXIT_TOOL_FAILURE, "cannot read the keeper's status");
-	if (si.si_code == CLD_EXITED)
-		exit(si.si_status);
-	/* The keeper already died the way COMMAND did (or was killed itself). */
-	exit_like(si.si_status | (si.si_code == CLD_DUMPED ? 0x80 : 0));
+	/* The keeper exited with COMMAND's status, or already died the way COMMAND did (or
+	 * was killed itself). */
+	exit_like(wait_status_of(&si));
 }
 
-static noreturn void hold(int kfd, const struct supervisor *sv, int lifeline)
+noreturn void keeper_hold(const struct supervisor *sv, const struct keeper *k)
 {
-	int sfd = sv->sfd;
+	int sfd = sv->sfd, kfd = k->pidfd, lifeline = k->lifeline;
 
 	for (;;) {
 		struct pollfd pfd[2] = {{kfd, POLLIN, 0}, {sfd, POLLIN, 0}};
@@ -95,7 +94,7 @@ static noreturn void hold(int kfd, const struct supervisor *sv, int lifeline)
 	}
 }
 
-void keeper_split(struct supervisor *sv)
+enum keeper_role keeper_fork(struct supervisor *sv, struct keeper *k)
 {
 	pid_t job = getpgrp(), holder = getpid(), pid;
 	int life[2], kfd;
@@ -115,12 +114,8 @@ void keeper_split(struct supervisor *sv)
 			_exit(EXIT_TOOL_FAILURE);
 		/* Not "autokill": `pkill autokill` means the job, which the holder passes on. */
 		prctl(PR_SET_NAME, "autokill-keeper");
-		sv->leash_fd = life[0];
-		sv->job_pgrp = job;
-		sv->holder = holder;
-		/* The holder watches the parent; the keeper watches the holder. */
-		sv->die_with_parent = false;
-		return;
+		supervisor_as_keeper(sv, life[0], job, holder);
+		return KEEPER_ROLE_KEEPER;
 	}
 	close(life[0]);
 	/* Our child: its pid cannot be reused before we reap it. */
@@ -136,5 +131,7 @@ void keeper_split(struct supervisor *sv)
 	}
 	/* A keeper stopped for long must not block us: past 64 KiB of signals, drop. */
 	fcntl(life[1], F_SETFL, O_NONBLOCK);
-	hold(kfd, sv, life[1]);
+	k->pidfd = kfd;
+	k->lifeline = life[1];
+	return KEEPER_ROLE_HOLDER;
 }

@@ -10,12 +10,27 @@
 #ifndef AUTOREAP_KEEPER_H
 #define AUTOREAP_KEEPER_H
 
+#include <stdnoreturn.h>
+
 #include "supervise.h"
 
-/* Splits. Returns in the keeper only, with sv->leash_fd (the lifeline), sv->job_pgrp and
- * sv->holder set; the keeper is in a process group of its own and, while the holder lives,
- * acts only on the signals the holder writes to the lifeline (and on SIGCONT), so a signal
- * to the job reaches it once. The holder never returns. Dies with 125 on failure. */
-void keeper_split(struct supervisor *sv);
+/* The holder's side of the split, for keeper_hold. */
+struct keeper {
+	int pidfd;    /* the keeper's */
+	int lifeline; /* the write end, non-blocking */
+};
+
+enum keeper_role { KEEPER_ROLE_HOLDER, KEEPER_ROLE_KEEPER };
+
+/* Forks; returns in both processes. In the child, KEEPER_ROLE_KEEPER, with sv->leash_fd (the
+ * lifeline), sv->job_pgrp and sv->holder set: it is to become the subreaper and supervise.
+ * While the holder lives it acts only on the signals the holder writes to the lifeline
+ * (and on SIGCONT), so a signal to the job reaches it once. In the caller's process,
+ * KEEPER_ROLE_HOLDER with *K filled in for keeper_hold. Dies with 125 on failure. */
+enum keeper_role keeper_fork(struct supervisor *sv, struct keeper *k);
+
+/* The holder's whole life: passes the signals it receives on over the lifeline, follows
+ * the keeper's job-control stops, and exits (or dies) as the keeper did. */
+noreturn void keeper_hold(const struct supervisor *sv, const struct keeper *k);
 
 #endif

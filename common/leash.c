@@ -61,7 +61,7 @@ static int cmp_int(const void *a, const void *b)
 
 static noreturn void watcher(const struct supervisor *cmd, int lifeline_r, bool keep_stderr)
 {
-	struct supervisor sv = *cmd;
+	struct supervisor sv;
 	int null = open("/dev/null", O_RDWR);
 
 	/* Its own session: the terminal's Ctrl-C and a kill of the holder's process group do
@@ -74,30 +74,12 @@ static noreturn void watcher(const struct supervisor *cmd, int lifeline_r, bool 
 		if (!keep_stderr)
 			dup2(null, 2);
 	}
-	int keep[5] = {sv.pidfd, lifeline_r, sv.cg ? sv.cg->dirfd : -1,
-		       sv.cg ? sv.cg->eventsfd : -1, sv.pgfd};
+	int keep[5] = {cmd->pidfd, lifeline_r, cmd->cg ? cmd->cg->dirfd : -1,
+		       cmd->cg ? cmd->cg->eventsfd : -1, cmd->pgfd};
 
 	qsort(keep, 5, sizeof(int), cmp_int);
 	close_all_but(keep, 5);
-	sv.sfd = -1;
-	sv.parent = sv.reap = false;
-	sv.no_status = true;
-	sv.tty_fd = -1;
-	/* Out of the group now: it reaches the group, after the holder's death too, through
-	 * the holder's pidfd (the group's leader). */
-	sv.in_group = false;
-	sv.job_control = false;
-	sv.escalate = false;
-	sv.timeout_ns = 0;
-	sv.leash_fd = lifeline_r;
-	sv.next_step = -1;
-	sv.status = NULL;
-	sv.spare = 0;
-	/* While the holder lives, what is left of the tree after COMMAND is the holder's to
-	 * deal with; the watcher acts only on the lifeline's hang-up. */
-	sv.wait_all = true;
-	if (sv.contain != CONTAIN_CGROUP)
-		sv.contain = CONTAIN_PGRP;
+	sv = supervisor_as_watcher(cmd, lifeline_r);
 	supervise(&sv);
 	if (sv.cg)
 		cgroup_remove(sv.cg);

@@ -16,6 +16,7 @@
 
 #include "compat.h"
 #include "pidfd.h"
+#include "util.h"
 
 /* -1: not known yet; 0: the kernel cannot; 1: it can. */
 static int info_state = -1, exit_state = -1, group_state = -1;
@@ -499,9 +500,7 @@ static int waitid_status(int pidfd, int options)
 			return -1;
 	if (si.si_pid == 0)
 		return 0;
-	if (si.si_code == CLD_EXITED)
-		return W_EXITCODE(si.si_status, 0);
-	return si.si_status | (si.si_code == CLD_DUMPED ? WCOREFLAG : 0);
+	return wait_status_of(&si);
 }
 
 int pidfd_try_status(int pidfd, bool own_child, int *status)

@@ -1,5 +1,7 @@
-/* spawn.c: clone with a fallback chain, the child's set-up before execve, and exit status
- * through pidfds.
+/* spawn.c: starting COMMAND: clone with a fallback chain, the child's set-up before execve,
+ * the report of how it went, and the children that stand between the tool and COMMAND
+ * when one must (the orphan's intermediate; the PID namespace's init until it runs
+ * COMMAND, see pidns.h).
  *
  * The child reports a failed set-up or execve over a close-on-exec socket: end of file
  * means execve succeeded, a failure record means it did not. This is what lets the tools
@@ -22,7 +24,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -32,30 +33,38 @@
 
 #include "compat.h"
 #include "pidfd.h"
+#include "pidns.h"
 #include "spawn.h"
 #include "util.h"
 
 struct report {
-	int stage; /* index into stage_names; 0: success */
+	int stage; /* enum spawn_stage; SPAWN_OK: success */
 	int err;
 	pid_t pid; /* from an intermediate: COMMAND's pid, read from its pidfd */
 };
 
-enum { ST_OK, ST_SETSID, ST_SETPGID, ST_TCSETPGRP, ST_DEVNULL, ST_NNP, ST_PDEATHSIG,
-       ST_EXEC, ST_FORK, ST_SIGNALFD, ST_CLONE3, ST_CLONE, ST_SOCKET, ST_UIDMAP,
-       ST_PIDFD_OPEN };
 static const char *const stage_names[] = {
-	"", "setsid", "setpgid", "tcsetpgrp", "/dev/null", "no_new_privs", "parent-death signal",
-	"execve", "fork", "signalfd", "clone3", "clone", "socketpair", "uid_map", "pidfd_open",
+	[SPAWN_OK] = "",
+	[SPAWN_SETSID] = "setsid",
+	[SPAWN_SETPGID] = "setpgid",
+	[SPAWN_TCSETPGRP] = "tcsetpgrp",
+	[SPAWN_DEVNULL] = "/dev/null",
+	[SPAWN_NNP] = "no_new_privs",
+	[SPAWN_PDEATHSIG] = "parent-death signal",
+	[SPAWN_EXEC] = "execve",
+	[SPAWN_FORK] = "fork",
+	[SPAWN_SIGNALFD] = "signalfd",
+	[SPAWN_CLONE3] = "clone3",
+	[SPAWN_CLONE] = "clone",
+	[SPAWN_SOCKETPAIR] = "socketpair",
+	[SPAWN_PIPE] = "pipe2",
+	[SPAWN_UIDMAP] = "uid_map",
+	[SPAWN_PIDFD_OPEN] = "pidfd_open",
 };
 
-/* A stage named by a nested spawn_command, to pass up as is. */
-static int stage_of(const char *name)
+const char *spawn_stage_name(enum spawn_stage stage)
 {
-	for (int i = 1; i < (int)(sizeof(stage_names) / sizeof(stage_names[0])); i++)
-		if (strcmp(stage_names[i], name) == 0)
-			return i;
-	return ST_FORK;
+	return stage_names[stage];
 }
 
 /* A descriptor that the -d rule sends to /dev/null: a terminal, a pipe or a socket, i.e.
@@ -69,12 +78,12 @@ static bool ties_to_caller(int fd)
 	return isatty(fd) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
 }
 
-static noreturn void child_fail(int pipefd, int stage, int err)
+static noreturn void child_fail(int pipefd, enum spawn_stage stage, int err)
 {
 	struct report r = {stage, err, 0};
 
 	(void)!write(pipefd, &r, sizeof(r));
-	_exit(stage == ST_EXEC ? (err == ENOENT ? 127 : 126) : 125);
+	_exit(stage == SPAWN_EXEC ? exec_errno_status(err) : EXIT_TOOL_FAILURE);
 }
 
 /* Runs in the child between clone and execve: async-signal-safe calls only. */
@@ -88,28 +97,28 @@ static noreturn void child_exec(const struct spawn_req *req, int pipefd, pid_t p
 	sigaction(SIGPIPE, &dfl, NULL);
 
 	if (req->pgrp == SPAWN_SESSION && setsid() < 0)
-		child_fail(pipefd, ST_SETSID, errno);
+		child_fail(pipefd, SPAWN_SETSID, errno);
 	if (req->pgrp == SPAWN_PGRP_NEW && setpgid(0, 0) < 0)
-		child_fail(pipefd, ST_SETPGID, errno);
+		child_fail(pipefd, SPAWN_SETPGID, errno);
 	if (req->pgrp == SPAWN_PGRP_JOIN && setpgid(0, req->pgid) < 0)
-		child_fail(pipefd, ST_SETPGID, errno);
+		child_fail(pipefd, SPAWN_SETPGID, errno);
 	/* Still with every signal blocked, so SIGTTOU cannot stop us here. */
 	if (req->tty_fd >= 0 && tcsetpgrp(req->tty_fd, getpid()) < 0)
-		child_fail(pipefd, ST_TCSETPGRP, errno);
+		child_fail(pipefd, SPAWN_TCSETPGRP, errno);
 	if (req->detach) {
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 		if (null < 0)
-			child_fail(pipefd, ST_DEVNULL, errno);
+			child_fail(pipefd, SPAWN_DEVNULL, errno);
 		for (int fd = 0; fd <= 2; fd++)
 			if (ties_to_caller(fd) && dup2(null, fd) < 0)
-				child_fail(pipefd, ST_DEVNULL, errno);
+				child_fail(pipefd, SPAWN_DEVNULL, errno);
 	}
 	if (req->nnp && !(req->kflags & CLONE_NNP) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		child_fail(pipefd, ST_NNP, errno);
+		child_fail(pipefd, SPAWN_NNP, errno);
 	if (req->pdeathsig) {
 		if (prctl(PR_SET_PDEATHSIG, req->pdeathsig) < 0)
-			child_fail(pipefd, ST_PDEATHSIG, errno);
+			child_fail(pipefd, SPAWN_PDEATHSIG, errno);
 		/* The tool may have died before the prctl: then nothing would ever fire. */
 		/* Not raise(): after a raw clone, glibc's cached thread id is the parent's. */
 		if (getppid() != parent)
@@ -132,21 +141,22 @@ static noreturn void child_exec(const struct spawn_req *req, int pipefd, pid_t p
 	if (req->mask)
 		sigprocmask(SIG_SETMASK, req->mask, NULL);
 	execvp(req->argv[0], req->argv);
-	child_fail(pipefd, ST_EXEC, errno);
+	child_fail(pipefd, SPAWN_EXEC, errno);
 }
 
 /* clone3, else clone(CLONE_PIDFD), else fork + pidfd_open: container seccomp profiles
  * refuse clone3 with ENOSYS or EPERM so that libc falls back, and so must we. Returns the
  * pid in both processes' sense (0 in the child), -1 with errno. */
-static pid_t clone_child(const struct spawn_req *req, struct spawn_res *res, int *pidfd)
+static pid_t clone_child(const struct spawn_req *req, struct spawn_res *res, int *pidfd,
+			 enum spawn_stage *tried)
 {
-	uint64_t ns = (req->pidns ? CLONE_NEWPID : 0) | (req->userns ? CLONE_NEWUSER : 0);
+	uint64_t ns = !req->ns ? 0 : CLONE_NEWPID | (req->ns->userns ? CLONE_NEWUSER : 0);
 	struct ar_clone_args args = {
 		.flags = CLONE_PIDFD | req->kflags | ns |
 			 (req->cgroup_fd > 0 ? CLONE_INTO_CGROUP : 0) |
 			 /* Resumed after COMMAND's execve or exit (see spawn_vm); not when the
 			  * child waits for us (a namespace's init, the orphan's intermediate). */
-			 (req->orphan || req->pidns ? 0 : CLONE_VFORK),
+			 (req->orphan || req->ns ? 0 : CLONE_VFORK),
 		.pidfd = (uint64_t)(uintptr_t)pidfd,
 		.exit_signal = (req->kflags & CLONE_AUTOREAP) ? 0 : SIGCHLD,
 		.cgroup = req->cgroup_fd > 0 ? (uint64_t)req->cgroup_fd : 0,
@@ -154,15 +164,18 @@ static pid_t clone_child(const struct spawn_req *req, struct spawn_res *res, int
 	pid_t pid;
 
 	res->method = "clone3";
+	*tried = SPAWN_CLONE3;
 	pid = ar_clone3(&args);
 	/* CLONE_INTO_CGROUP exists only in clone3: no fallback can honour it. */
 	if (pid >= 0 || req->kflags || req->cgroup_fd > 0 || (errno != ENOSYS && errno != EPERM))
 		return pid;
 	res->method = "clone";
+	*tried = SPAWN_CLONE;
 	pid = ar_clone_pidfd(pidfd, ns);
 	if (pid >= 0 || ns || (errno != ENOSYS && errno != EPERM && errno != EINVAL))
 		return pid;
 	res->method = "fork";
+	*tried = SPAWN_FORK;
 	pid = fork();
 	if (pid > 0) {
 		/* Our own unreaped child: its pid cannot be reused before we wait for it. */
@@ -181,7 +194,7 @@ static pid_t clone_child(const struct spawn_req *req, struct spawn_res *res, int
 /* Success, with up to two pidfds: COMMAND's (or its init's), then, from an init, COMMAND's. */
 static void send_report(int fd, const int *fds, int nfds, pid_t pid)
 {
-	struct report r = {ST_OK, 0, pid};
+	struct report r = {SPAWN_OK, 0, pid};
 
 	send_fds(fd, &r, sizeof(r), fds, nfds);
 }
@@ -237,8 +250,7 @@ static noreturn void orphan_parent(const struct spawn_req *req, int up, int hold
 	inner.orphan = false;
 	inner.pdeathsig = 0;
 	if (spawn_command(&inner, &res) < 0)
-		child_fail(up, strcmp(res.stage, "execve") == 0 ? ST_EXEC : stage_of(res.stage),
-			   res.err);
+		child_fail(up, res.stage, res.err);
 	fds[0] = res.pidfd;
 	fds[1] = res.cmd_pidfd;
 	send_report(up, fds, res.cmd_pidfd != res.pidfd ? 2 : 1, res.cmd_pid);
@@ -253,16 +265,14 @@ static noreturn void orphan_parent(const struct spawn_req *req, int up, int hold
 	_exit(0);
 }
 
-/* The init of COMMAND's PID namespace (pid 1 there): starts COMMAND, relays the signals
- * it receives to COMMAND's group, reaps everything, and when COMMAND has exited writes its
- * status up and exits, upon which the kernel kills whatever is left in the namespace. A
- * namespace init cannot die of a signal of its own, hence the status pipe. */
+/* The init of COMMAND's PID namespace (pid 1 there; see pidns.h): starts COMMAND, passes
+ * its pidfd up, and serves as the namespace's init until COMMAND has exited. */
 static noreturn void ns_init(const struct spawn_req *req, int up, int sync)
 {
 	struct spawn_req inner = *req;
 	struct spawn_res res;
-	sigset_t all, orig;
-	int sfd, st = 0;
+	sigset_t orig;
+	int sfd;
 	char c;
 
 	if (sync >= 0) {
@@ -270,56 +280,25 @@ static noreturn void ns_init(const struct spawn_req *req, int up, int sync)
 			;
 		close(sync);
 	}
-	inner.pidns = inner.userns = false;
+	inner.ns = NULL;
 	inner.kflags = 0;
 	inner.cgroup_fd = 0;
 	inner.pdeathsig = 0;
-	/* Every signal is read here and relayed: a namespace init ignores the ones it has no
-	 * handler for, so one left unblocked (the tool's mask blocks none in a hand-off) would
-	 * never reach COMMAND. COMMAND gets the mask we started with. */
-	sigfillset(&all);
-	sigdelset(&all, SIGBUS);
-	sigdelset(&all, SIGFPE);
-	sigdelset(&all, SIGILL);
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGTRAP);
-	sigdelset(&all, SIGSYS);
-	sigprocmask(SIG_BLOCK, &all, &orig);
+	sfd = pidns_init_signals(&orig);
 	if (!inner.mask)
 		inner.mask = &orig;
-	sfd = signalfd(-1, &all, SFD_CLOEXEC);
 	/* Without it, nothing would ever be relayed or reaped. */
 	if (sfd < 0)
-		child_fail(up, ST_SIGNALFD, errno);
+		child_fail(up, SPAWN_SIGNALFD, errno);
 	if (spawn_command(&inner, &res) < 0)
-		child_fail(up, strcmp(res.stage, "execve") == 0 ? ST_EXEC : stage_of(res.stage),
-			   res.err);
+		child_fail(up, res.stage, res.err);
 	/* COMMAND's pidfd, for the tool to learn COMMAND's pid in its own namespace; and
 	 * COMMAND is not reaped (its pid stays readable) until the tool has read it. */
 	send_report(up, &res.pidfd, 1, 0);
 	while (recv(up, &c, 1, 0) < 0 && errno == EINTR)
 		;
 	close(up);
-	prctl(PR_SET_NAME, "autokill-init");
-	for (;;) {
-		struct signalfd_siginfo si;
-		int s;
-		pid_t pid;
-
-		if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
-			continue;
-		if ((int)si.ssi_signo != SIGCHLD) {
-			pidfd_kill_group(res.pidfd, res.pid, (int)si.ssi_signo);
-			continue;
-		}
-		while ((pid = waitpid(-1, &s, WNOHANG)) > 0) {
-			if (pid != res.pid)
-				continue;
-			st = s;
-			(void)!write(req->ns_status_fd, &st, sizeof(st));
-			_exit(0);
-		}
-	}
+	pidns_init_serve(req->ns, sfd, res.pidfd, res.pid);
 }
 
 /* AddressSanitizer cannot follow a CLONE_VM child onto a stack of its own: it warns on
@@ -425,39 +404,6 @@ static pid_t spawn_vm(const struct spawn_req *req, int p[2], int *pidfd)
 	return pid;
 }
 
-/* Maps our uid and gid to themselves in the child's new user namespace, so that COMMAND
- * sees its real ids. */
-static int write_id_maps(pid_t pid)
-{
-	char path[64], map[64];
-	const char *files[] = {"setgroups", "uid_map", "gid_map"};
-	const char *texts[3];
-	char uid[32], gid[32];
-
-	snprintf(uid, sizeof(uid), "%u %u 1\n", (unsigned)getuid(), (unsigned)getuid());
-	snprintf(gid, sizeof(gid), "%u %u 1\n", (unsigned)getgid(), (unsigned)getgid());
-	texts[0] = "deny";
-	texts[1] = uid;
-	texts[2] = gid;
-	for (int i = 0; i < 3; i++) {
-		int fd;
-
-		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, files[i]);
-		snprintf(map, sizeof(map), "%s", texts[i]);
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write_all(fd, map, strlen(map)) < 0) {
-			int e = errno;
-
-			if (fd >= 0)
-				close(fd);
-			errno = e;
-			return -1;
-		}
-		close(fd);
-	}
-	return 0;
-}
-
 static void close_pair(int p[2])
 {
 	for (int i = 0; i < 2; i++)
@@ -466,93 +412,73 @@ static void close_pair(int p[2])
 	p[0] = p[1] = -1;
 }
 
-int spawn_command(const struct spawn_req *req, struct spawn_res *res)
+/* The fork-like path's channels besides the report socket P: HOLD for an orphan's
+ * intermediate (a socket too: the tool's first pipe after the start is the leash's), SYNC
+ * for the id maps of a new user namespace. 0, or -1 with res->stage and res->err set and
+ * every end closed, P's included. */
+static int open_channels(const struct spawn_req *req, const struct spawn_req *outer, int p[2],
+			 int hold[2], int sync[2], struct spawn_res *res)
 {
-	struct report r = {ST_OK, 0, 0};
-	struct spawn_req outer = *req;
-	pid_t parent = getpid();
-	int p[2] = {-1, -1}, hold[2] = {-1, -1}, sync[2] = {-1, -1}, got[2] = {-1, -1}, pidfd = -1;
-	/* What clone3 alone can do (kernel flags, a cgroup) and what needs a long-lived
-	 * child (a namespace's init, an intermediate that holds COMMAND until the leash
-	 * holds) takes the fork-like path. */
-	bool vm = !req->kflags && req->cgroup_fd <= 0 && !req->pidns && !req->floor &&
-		  !SPAWN_SANITIZED;
-	pid_t pid;
-
-	memset(res, 0, sizeof(*res));
-	res->pidfd = res->cmd_pidfd = res->hold = res->inter_pidfd = -1;
-	/* An ignored SIGCHLD inherited from our caller would have the kernel reap our children
-	 * behind our back, and their status would be lost. */
-	signal(SIGCHLD, SIG_DFL);
-	/* In orphan mode the intermediate is a plain child; the namespaces are its child's. */
-	if (req->orphan)
-		outer.pidns = outer.userns = false;
-	if (report_pair(p) < 0) {
-		res->stage = "socketpair";
-		res->err = errno;
-		return -1;
-	}
-	res->method = "clone";
-	pid = vm ? spawn_vm(req, p, &pidfd) : 0;
-	vm = pid != 0;
-	/* HOLD a socket too: the tool's first pipe after the start is the leash's. */
-	if (!vm && ((req->orphan && report_pair(hold) < 0) ||
-		    (outer.userns && pipe2(sync, O_CLOEXEC) < 0))) {
-		res->stage = hold[0] < 0 && req->orphan ? "socketpair" : "pipe2";
+	if ((req->orphan && report_pair(hold) < 0) ||
+	    (outer->ns && outer->ns->userns && pipe2(sync, O_CLOEXEC) < 0)) {
+		res->stage = hold[0] < 0 && req->orphan ? SPAWN_SOCKETPAIR : SPAWN_PIPE;
 		res->err = errno;
 		close_pair(p);
 		close_pair(hold);
 		close_pair(sync);
 		return -1;
 	}
-	if (!vm)
-		pid = clone_child(&outer, res, &pidfd);
-	if (pid == 0) {
-		close(p[0]);
-		if (req->orphan) {
-			close(hold[1]);
-			orphan_parent(req, p[1], hold[0]);
-		}
-		if (req->pidns) {
-			if (sync[1] >= 0)
-				close(sync[1]);
-			ns_init(req, p[1], sync[0]);
-		}
-		child_exec(req, p[1], parent);
+	return 0;
+}
+
+/* In the child of spawn_command's clone: becomes the orphan's intermediate, the
+ * namespace's init, or COMMAND. */
+static noreturn void run_child(const struct spawn_req *req, int p[2], int hold[2], int sync[2],
+			       pid_t parent)
+{
+	close(p[0]);
+	if (req->orphan) {
+		close(hold[1]);
+		orphan_parent(req, p[1], hold[0]);
 	}
+	if (req->ns) {
+		if (sync[1] >= 0)
+			close(sync[1]);
+		ns_init(req, p[1], sync[0]);
+	}
+	child_exec(req, p[1], parent);
+}
+
+/* In the tool, once the clone has returned: closes the child's ends and, for a new user
+ * namespace, writes its id maps before the child may go on (SYNC). */
+static void after_clone(pid_t pid, int pidfd, int p[2], int hold[2], int sync[2],
+			struct spawn_res *res)
+{
 	close(p[1]);
 	if (hold[0] >= 0)
 		close(hold[0]);
 	if (sync[0] >= 0)
 		close(sync[0]);
-	if (pid > 0 && sync[1] >= 0) {
-		if (write_id_maps(pid) < 0) {
-			res->stage = "uid_map";
-			res->err = errno;
-			ar_pidfd_send_signal(pidfd, SIGKILL, 0);
-		}
+	if (pid > 0 && sync[1] >= 0 && pidns_write_id_maps(pid) < 0) {
+		res->stage = SPAWN_UIDMAP;
+		res->err = errno;
+		ar_pidfd_send_signal(pidfd, SIGKILL, 0);
 	}
 	/* Closed whatever happened: a clone that failed must not leave it open in the tool. */
 	if (sync[1] >= 0)
 		close(sync[1]);
-	if (pid < 0) {
-		res->stage = res->method;
-		res->err = errno;
-		close(p[0]);
-		if (hold[1] >= 0)
-			close(hold[1]);
-		return -1;
-	}
-	/* Both sides call setpgid, so the group exists whichever runs first (as shells do). */
-	if (req->pgrp == SPAWN_PGRP_NEW && !req->orphan)
-		setpgid(pid, pid);
-	if (req->pgrp == SPAWN_PGRP_JOIN && !req->orphan)
-		setpgid(pid, req->pgid);
-	res->pid = pid;
-	res->pidfd = pidfd;
-	res->kflags = req->kflags;
-	if (read_report(p[0], &r, got) && r.stage != ST_OK && !res->stage) {
-		res->stage = stage_names[r.stage];
+}
+
+/* Reads the child's report from FD into RES: the outcome, and who COMMAND is (res->pid
+ * and res->pidfd are the child's). HOLD: the orphan's hold socket; VM: the fast path. */
+static void read_outcome(const struct spawn_req *req, struct spawn_res *res, int fd, int hold,
+			 bool vm)
+{
+	struct report r = {SPAWN_OK, 0, 0};
+	int got[2];
+
+	if (read_report(fd, &r, got) && r.stage != SPAWN_OK && !res->stage) {
+		res->stage = (enum spawn_stage)r.stage;
 		res->err = r.err;
 	}
 	if (req->orphan && vm) {
@@ -569,17 +495,17 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 		/* The intermediate passed up its child's pidfd (and COMMAND's, from an init)
 		 * and COMMAND's pid: its child is still its unreaped child, so the pid read from
 		 * the pidfd is its own. */
-		res->inter_pidfd = pidfd;
-		res->hold = hold[1];
+		res->inter_pidfd = res->pidfd;
+		res->hold = hold;
 		res->pidfd = got[0];
 		res->cmd_pidfd = got[1] >= 0 ? got[1] : got[0];
 		res->pid = got[0] >= 0 ? pidfd_pid(got[0]) : -1;
 		res->cmd_pid = r.pid;
 		if (!res->stage && res->pid <= 0) {
-			res->stage = "pidfd_open";
+			res->stage = SPAWN_PIDFD_OPEN;
 			res->err = ESRCH;
 		}
-	} else if (req->pidns) {
+	} else if (req->ns) {
 		/* Read while the init keeps COMMAND unreaped, waiting for our close. */
 		res->cmd_pidfd = got[0];
 		res->cmd_pid = got[0] >= 0 ? pidfd_pid(got[0]) : -1;
@@ -587,9 +513,64 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 		res->cmd_pidfd = res->pidfd;
 		res->cmd_pid = res->pid;
 	}
+}
+
+int spawn_command(const struct spawn_req *req, struct spawn_res *res)
+{
+	struct spawn_req outer = *req;
+	pid_t parent = getpid();
+	enum spawn_stage tried = SPAWN_CLONE;
+	int p[2] = {-1, -1}, hold[2] = {-1, -1}, sync[2] = {-1, -1}, pidfd = -1;
+	/* What clone3 alone can do (kernel flags, a cgroup) and what needs a long-lived
+	 * child (a namespace's init, an intermediate that holds COMMAND until the leash
+	 * holds) takes the fork-like path. */
+	bool vm = !req->kflags && req->cgroup_fd <= 0 && !req->ns && !req->floor &&
+		  !SPAWN_SANITIZED;
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	res->pidfd = res->cmd_pidfd = res->hold = res->inter_pidfd = -1;
+	/* An ignored SIGCHLD inherited from our caller would have the kernel reap our children
+	 * behind our back, and their status would be lost. */
+	signal(SIGCHLD, SIG_DFL);
+	/* In orphan mode the intermediate is a plain child; the namespaces are its child's. */
+	if (req->orphan)
+		outer.ns = NULL;
+	if (report_pair(p) < 0) {
+		res->stage = SPAWN_SOCKETPAIR;
+		res->err = errno;
+		return -1;
+	}
+	res->method = "clone";
+	pid = vm ? spawn_vm(req, p, &pidfd) : 0;
+	vm = pid != 0;
+	if (!vm && open_channels(req, &outer, p, hold, sync, res) < 0)
+		return -1;
+	if (!vm)
+		pid = clone_child(&outer, res, &pidfd, &tried);
+	if (pid == 0)
+		run_child(req, p, hold, sync, parent);
+	after_clone(pid, pidfd, p, hold, sync, res);
+	if (pid < 0) {
+		res->stage = tried;
+		res->err = errno;
+		close(p[0]);
+		if (hold[1] >= 0)
+			close(hold[1]);
+		return -1;
+	}
+	/* Both sides call setpgid, so the group exists whichever runs first (as shells do). */
+	if (req->pgrp == SPAWN_PGRP_NEW && !req->orphan)
+		setpgid(pid, pid);
+	if (req->pgrp == SPAWN_PGRP_JOIN && !req->orphan)
+		setpgid(pid, req->pgid);
+	res->pid = pid;
+	res->pidfd = pidfd;
+	res->kflags = req->kflags;
+	read_outcome(req, res, p[0], hold[1], vm);
 	close(p[0]);
 	if (!res->stage && res->cmd_pid <= 0) {
-		res->stage = "pidfd_open";
+		res->stage = SPAWN_PIDFD_OPEN;
 		res->err = ESRCH;
 	}
 	if (!res->stage)
@@ -602,18 +583,16 @@ void spawn_kill(const struct spawn_req *req, const struct spawn_res *res)
 {
 	/* An init's group is ours: the init alone, whose death the kernel turns into the
 	 * whole namespace's. */
-	if (req->pgrp != SPAWN_PGRP_KEEP && !req->pidns)
+	if (req->pgrp != SPAWN_PGRP_KEEP && !req->ns)
 		pidfd_kill_group(res->pidfd, res->pid, SIGKILL);
 	pidfd_kill(res->pidfd, SIGKILL);
 }
 
-void spawn_release(struct spawn_res *res)
+/* Orphan mode: tells the intermediate WHAT (1: go, 2: kill COMMAND first; see
+ * orphan_parent) and reaps it. */
+static void tell_intermediate(struct spawn_res *res, char what)
 {
-	char go = 1;
-
-	if (res->hold < 0)
-		return;
-	(void)!send(res->hold, &go, 1, MSG_NOSIGNAL);
+	(void)!send(res->hold, &what, 1, MSG_NOSIGNAL);
 	close(res->hold);
 	res->hold = -1;
 	pidfd_wait_status(res->inter_pidfd, true);
@@ -621,18 +600,17 @@ void spawn_release(struct spawn_res *res)
 	res->inter_pidfd = -1;
 }
 
+void spawn_release(struct spawn_res *res)
+{
+	if (res->hold >= 0)
+		tell_intermediate(res, 1);
+}
+
 void spawn_take_down(const struct spawn_req *req, struct spawn_res *res)
 {
 	if (res->hold >= 0) {
-		char kill = 2;
-
 		/* The intermediate kills and reaps COMMAND. */
-		(void)!send(res->hold, &kill, 1, MSG_NOSIGNAL);
-		close(res->hold);
-		res->hold = -1;
-		pidfd_wait_status(res->inter_pidfd, true);
-		close(res->inter_pidfd);
-		res->inter_pidfd = -1;
+		tell_intermediate(res, 2);
 	} else if (res->pidfd >= 0) {
 		struct pollfd gone = {res->pidfd, POLLIN, 0};
 
@@ -650,34 +628,26 @@ void spawn_take_down(const struct spawn_req *req, struct spawn_res *res)
 	res->pidfd = res->cmd_pidfd = -1;
 }
 
-int pidns_prepare(struct spawn_req *req)
+int spawn_kernel(const struct spawn_req *req, struct spawn_res *res, bool required,
+		 const char *flag)
 {
-	int p[2];
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		err(EXIT_TOOL_FAILURE, "pipe2");
-	req->pidns = true;
-	req->userns = !has_cap_sys_admin();
-	req->ns_status_fd = p[1];
-	return p[0];
-}
-
-void pidns_status(const struct spawn_req *req, int fd, int *status)
-{
-	int inner;
-
-	/* Our write end closed, an init that died unreported gives end-of-file, not a hang. */
-	close(req->ns_status_fd);
-	if (read(fd, &inner, sizeof(inner)) == (ssize_t)sizeof(inner))
-		*status = inner;
-	close(fd);
+	if (spawn_command(req, res) == 0)
+		return 0;
+	if (res->stage != SPAWN_CLONE3)
+		spawn_die(req->argv[0], res);
+	if (required)
+		errx(EXIT_TOOL_FAILURE,
+		     "kernel mode unavailable: clone3 with %s: %s (needs Linux 7.1 and clone3 allowed)",
+		     flag, strerror(res->err));
+	return -1;
 }
 
 _Noreturn void spawn_die(const char *cmd, const struct spawn_res *res)
 {
-	if (strcmp(res->stage, "execve") == 0) {
+	if (res->stage == SPAWN_EXEC) {
 		warnx("cannot run '%s': %s", cmd, strerror(res->err));
 		exit(exec_errno_status(res->err));
 	}
-	errx(EXIT_TOOL_FAILURE, "cannot start '%s': %s: %s", cmd, res->stage, strerror(res->err));
+	errx(EXIT_TOOL_FAILURE, "cannot start '%s': %s: %s", cmd,
+	     spawn_stage_name(res->stage), strerror(res->err));
 }

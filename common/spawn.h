@@ -7,12 +7,23 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct pidns;
+
 enum spawn_pgrp {
 	SPAWN_PGRP_KEEP, /* stay in the caller's process group */
 	SPAWN_PGRP_NEW,	 /* setpgid(0, 0): COMMAND leads a group the tool can signal whole */
 	SPAWN_SESSION,	 /* setsid(): also detached from the controlling terminal */
 	SPAWN_PGRP_JOIN, /* setpgid(0, req->pgid): a member of the tool's group for it */
 };
+
+/* What failed, for spawn_res.stage; spawn_stage_name gives the name messages use. */
+enum spawn_stage {
+	SPAWN_OK, SPAWN_SETSID, SPAWN_SETPGID, SPAWN_TCSETPGRP, SPAWN_DEVNULL, SPAWN_NNP,
+	SPAWN_PDEATHSIG, SPAWN_EXEC, SPAWN_FORK, SPAWN_SIGNALFD, SPAWN_CLONE3, SPAWN_CLONE,
+	SPAWN_SOCKETPAIR, SPAWN_PIPE, SPAWN_UIDMAP, SPAWN_PIDFD_OPEN,
+};
+
+const char *spawn_stage_name(enum spawn_stage stage);
 
 struct spawn_req {
 	char *const *argv;
@@ -28,9 +39,8 @@ struct spawn_req {
 			   * child and kills it if the tool dies first */
 	int pdeathsig;	  /* 0, or the signal COMMAND gets when the tool dies */
 	int cgroup_fd;	  /* > 0: start in this cgroup v2 directory (CLONE_INTO_CGROUP) */
-	bool pidns;	  /* COMMAND runs under an init of ours in a new PID namespace */
-	bool userns;	  /* ... and a new user namespace mapping our uid and gid to themselves */
-	int ns_status_fd; /* pidns: where the init writes COMMAND's wait(2) status */
+	const struct pidns *ns; /* COMMAND runs under an init of ours in a new PID namespace
+				 * (see pidns.h), or NULL */
 	const sigset_t *mask; /* the caller's original mask, restored in COMMAND */
 };
 
@@ -45,14 +55,14 @@ struct spawn_res {
 	uint64_t kflags;  /* the kernel flags in effect */
 	const char *method; /* "clone3", "clone", "fork" */
 	/* on failure: */
-	const char *stage; /* what failed: "clone3", "setsid", "execve", ... */
+	enum spawn_stage stage; /* what failed (SPAWN_EXEC: execve), or SPAWN_OK */
 	int err;
 };
 
 /* Starts COMMAND and returns once it has been executed: 0, or -1 with res->stage and
  * res->err set. A failed execve leaves no process behind (it is reaped here, or
  * auto-reaped by the kernel). With req->kflags, a kernel that refuses the flags gives -1
- * with stage "clone3" and nothing started, so the caller can fall back. */
+ * with stage SPAWN_CLONE3 and nothing started, so the caller can fall back. */
 int spawn_command(const struct spawn_req *req, struct spawn_res *res);
 
 /* Orphan mode: COMMAND is leashed now; the intermediate may exit, handing COMMAND to the
@@ -68,17 +78,16 @@ void spawn_take_down(const struct spawn_req *req, struct spawn_res *res);
 /* SIGKILL to what spawn_take_down takes down, without waiting. */
 void spawn_kill(const struct spawn_req *req, const struct spawn_res *res);
 
+/* The kernel mode's start: spawn_command with req->kflags (FLAG names the one that
+ * matters, for messages). 0: COMMAND runs. -1: the kernel (or a seccomp profile) refused
+ * clone3 with the flags, res->err says why, nothing started, and the caller may fall
+ * back. Dies on any other failure (spawn_die), and with 125 on a refusal when REQUIRED
+ * (--mode=kernel). */
+int spawn_kernel(const struct spawn_req *req, struct spawn_res *res, bool required,
+		 const char *flag);
+
 /* Reports a failed spawn_command of CMD and exits: 127/126 with "cannot run 'CMD': why"
  * for a failed execve, else 125 naming the stage that failed. */
 _Noreturn void spawn_die(const char *cmd, const struct spawn_res *res);
-
-/* --contain=pidns, in either tool: sets REQ up for an init of ours in a new PID namespace
- * (with a user namespace unless we have CAP_SYS_ADMIN) and returns the read end of the
- * pipe on which the init reports COMMAND's status. Dies with 125 on failure. */
-int pidns_prepare(struct spawn_req *req);
-
-/* Once the init has exited: COMMAND's own wait(2) status from FD into *STATUS (the init's
- * exit says nothing), if the init reported one. Closes both ends of the pipe. */
-void pidns_status(const struct spawn_req *req, int fd, int *status);
 
 #endif

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -118,7 +119,7 @@ static int high_fd(int fd)
 
 /* The leader of a group for COMMAND when we must stay in the job's group: a child that
  * only waits, its signals blocked, until we are gone (end of file on our pipe). */
-static pid_t group_holder(int *hold)
+static pid_t group_holder(int *hold, const char *name)
 {
 	int p[2];
 	pid_t pid;
@@ -129,7 +130,7 @@ static pid_t group_holder(int *hold)
 	pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);
-		prctl(PR_SET_NAME, "autokill-group");
+		prctl(PR_SET_NAME, name);
 		/* It holds nothing of ours: no pipe of the caller's stays open in it. */
 		close(p[1]);
 		for (int fd = 0; fd <= 2; fd++)
@@ -162,7 +163,7 @@ static void release_at_exit(void)
 		supervise_release_group(held);
 }
 
-void supervise_lead_group(struct supervisor *sv, bool holder_child)
+void supervise_lead_group(struct supervisor *sv, const char *holder_name)
 {
 	pid_t job = getpgrp(), leader = getpid();
 	int fd;
@@ -171,11 +172,11 @@ void supervise_lead_group(struct supervisor *sv, bool holder_child)
 	sv->in_group = true;
 	/* As PID 1 of a namespace (a container's init) no shell's fg can reach our caller's
 	 * group, and COMMAND should be pid 2: we lead the group ourselves. */
-	if (job != leader && !sv->holder && holder_child && leader != 1) {
+	if (job != leader && !sv->holder && holder_name && leader != 1) {
 		/* Not the job's leader (a pipeline's last command, a recipe of make): the job's
 		 * group must keep us, since a shell's fg continues that group, and it may have no
 		 * other member left. A holder child leads COMMAND's group instead. */
-		leader = group_holder(&sv->group_hold);
+		leader = group_holder(&sv->group_hold, holder_name);
 		if (leader < 0)
 			err(EXIT_TOOL_FAILURE, "cannot create a process group");
 		sv->group_holder = leader;
@@ -571,12 +572,129 @@ static void on_lifeline(struct supervisor *sv)
 	start_ladder(sv, sv->leash_kill ? sv->ladder.n - 1 : first_real_step(&sv->ladder), 0);
 }
 
+void supervisor_as_tool(struct supervisor *sv, int pidfd, pid_t pid, bool reap)
+{
+	assert(pidfd >= 0 && pid > 0 && !sv->no_status);
+	sv->pidfd = pidfd;
+	sv->pid = pid;
+	sv->parent = true;
+	sv->reap = reap;
+}
+
+void supervisor_as_keeper(struct supervisor *sv, int lifeline, pid_t job, pid_t holder)
+{
+	assert(lifeline >= 0 && holder > 0 && !sv->parent);
+	sv->leash_fd = lifeline;
+	sv->job_pgrp = job;
+	sv->holder = holder;
+	/* The holder watches the parent; the keeper watches the holder. */
+	sv->die_with_parent = false;
+}
+
+struct supervisor supervisor_as_watcher(const struct supervisor *cmd, int lifeline)
+{
+	struct supervisor sv = *cmd;
+
+	assert(lifeline >= 0 && !cmd->no_status);
+	sv.sfd = -1;
+	sv.parent = sv.reap = false;
+	sv.no_status = true;
+	sv.tty_fd = -1;
+	/* Out of the group now: it reaches the group, after the holder's death too, through
+	 * the holder's pidfd (the group's leader). */
+	sv.in_group = false;
+	sv.job_control = false;
+	sv.escalate = false;
+	sv.timeout_ns = 0;
+	sv.leash_fd = lifeline;
+	sv.next_step = -1;
+	sv.status = NULL;
+	sv.spare = 0;
+	/* While the holder lives, what is left of the tree after COMMAND is the holder's to
+	 * deal with; the watcher acts only on the lifeline's hang-up. */
+	sv.wait_all = true;
+	if (sv.contain != CONTAIN_CGROUP)
+		sv.contain = CONTAIN_PGRP;
+	return sv;
+}
+
+/* The loop's next deadline (0: none): the timeout, the ladder's next step, a look at a
+ * group that has no pidfd, a KILL again (which sets *REKILL_AT). */
+static int64_t next_due(const struct supervisor *sv, bool done, int64_t timeout_at,
+			int64_t *rekill_at)
+{
+	int64_t due = 0;
+
+	if (!sv->timed_out && timeout_at)
+		due = timeout_at;
+	if (sv->next_step >= 0 && (!due || sv->step_at < due))
+		due = sv->step_at;
+	/* A group has no pidfd: while the ladder waits for the rest of it, look again
+	 * every 20 ms, so that it ends soon after the last member. */
+	if (done && sv->next_step >= 0 && sv->group &&
+	    (!due || due > now_ns() + 20000000))
+		due = now_ns() + 20000000;
+	/* The ladder is over and the tree is not gone: a KILL walk that ran out of time
+	 * (its victims slow to die, on a loaded machine) can miss the children they
+	 * re-parent to us later. KILL again until nothing is left. */
+	if (done && sv->contain == CONTAIN_SUBREAPER && sv->sent_kill && sv->next_step < 0) {
+		if (!*rekill_at)
+			*rekill_at = now_ns() + NS_PER_SEC / 10;
+		if (!due || *rekill_at < due)
+			due = *rekill_at;
+	}
+	return due;
+}
+
+/* The time from now until DUE (at least 0), in *TS, which it returns. */
+static struct timespec *until(int64_t due, struct timespec *ts)
+{
+	int64_t t = due - now_ns();
+
+	if (t < 0)
+		t = 0;
+	ts->tv_sec = t / NS_PER_SEC;
+	ts->tv_nsec = t % NS_PER_SEC;
+	return ts;
+}
+
+/* What is due by now: the timeout firing, the ladder's next step, a KILL again. */
+static void on_time(struct supervisor *sv, int64_t timeout_at, int64_t *rekill_at)
+{
+	int64_t t = now_ns();
+
+	if (!sv->timed_out && timeout_at && t >= timeout_at) {
+		sv->timed_out = true;
+		start_ladder(sv, 0, 0);
+	}
+	if (sv->next_step >= 0 && t >= sv->step_at)
+		run_step(sv);
+	if (*rekill_at && t >= *rekill_at) {
+		tree_signal(SIGKILL, sv->spare);
+		*rekill_at = 0;
+	}
+}
+
+/* What every role keeps: the combinations the loop cannot make sense of. */
+static void assert_legal(const struct supervisor *sv)
+{
+	assert(sv->pidfd >= 0);
+	assert(!sv->reap || sv->parent);
+	assert(!sv->no_status || (!sv->parent && !sv->escalate));
+	assert(!sv->holder || sv->leash_fd >= 0);
+	assert(!sv->foreground || !sv->group);
+	assert(sv->contain != CONTAIN_AUTO && (sv->cg != NULL) == (sv->contain == CONTAIN_CGROUP));
+	assert(sv->ladder.n >= 1 && sv->ladder.n <= LADDER_MAX);
+	assert(!sv->timeout_ns || sv->escalate);
+}
+
 int supervise(struct supervisor *sv)
 {
 	int64_t timeout_at, rekill_at = 0;
 	int status = -1;
 	bool done = false, timed_out = false, sent_kill = false;
 
+	assert_legal(sv);
 	sv->start_ns = now_ns();
 	timeout_at = sv->timeout_ns ? deadline(sv->start_ns, sv->timeout_ns) : 0;
 	for (;;) {
@@ -586,39 +704,14 @@ int supervise(struct supervisor *sv)
 			{sv->leash_fd, POLLIN, 0},
 			{done && sv->cg ? sv->cg->eventsfd : -1, POLLPRI, 0},
 		};
-		int64_t due = 0, t;
-		struct timespec ts, *tsp = NULL;
+		int64_t due;
+		struct timespec ts;
 		int r;
 
 		if (done && !tree_left(sv))
 			break;
-		if (!sv->timed_out && timeout_at)
-			due = timeout_at;
-		if (sv->next_step >= 0 && (!due || sv->step_at < due))
-			due = sv->step_at;
-		/* A group has no pidfd: while the ladder waits for the rest of it, look again
-		 * every 20 ms, so that it ends soon after the last member. */
-		if (done && sv->next_step >= 0 && sv->group &&
-		    (!due || due > now_ns() + 20000000))
-			due = now_ns() + 20000000;
-		/* The ladder is over and the tree is not gone: a KILL walk that ran out of time
-		 * (its victims slow to die, on a loaded machine) can miss the children they
-		 * re-parent to us later. KILL again until nothing is left. */
-		if (done && sv->contain == CONTAIN_SUBREAPER && sv->sent_kill && sv->next_step < 0) {
-			if (!rekill_at)
-				rekill_at = now_ns() + NS_PER_SEC / 10;
-			if (!due || rekill_at < due)
-				due = rekill_at;
-		}
-		if (due) {
-			t = due - now_ns();
-			if (t < 0)
-				t = 0;
-			ts.tv_sec = t / NS_PER_SEC;
-			ts.tv_nsec = t % NS_PER_SEC;
-			tsp = &ts;
-		}
-		r = ppoll(pfd, 4, tsp, NULL);
+		due = next_due(sv, done, timeout_at, &rekill_at);
+		r = ppoll(pfd, 4, due ? until(due, &ts) : NULL, NULL);
 		if (r < 0 && errno != EINTR)
 			return -1;
 		if (r > 0 && pfd[0].revents && sv->no_status) {
@@ -644,17 +737,7 @@ int supervise(struct supervisor *sv)
 			drain_signals(sv);
 		if (sv->leash_fd >= 0 && pfd[2].revents)
 			on_lifeline(sv);
-		t = now_ns();
-		if (!sv->timed_out && timeout_at && t >= timeout_at) {
-			sv->timed_out = true;
-			start_ladder(sv, 0, 0);
-		}
-		if (sv->next_step >= 0 && t >= sv->step_at)
-			run_step(sv);
-		if (rekill_at && t >= rekill_at) {
-			tree_signal(SIGKILL, sv->spare);
-			rekill_at = 0;
-		}
+		on_time(sv, timeout_at, &rekill_at);
 	}
 	sv->timed_out = timed_out;
 	sv->sent_kill = sent_kill;

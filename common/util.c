@@ -287,7 +287,14 @@ noreturn void exit_like(int status)
 
 int exec_errno_status(int err)
 {
-	return err == ENOENT || err == ENOTDIR ? EXIT_ENOENT : EXIT_CANNOT_INVOKE;
+	return err == ENOENT ? EXIT_ENOENT : EXIT_CANNOT_INVOKE;
+}
+
+int wait_status_of(const siginfo_t *si)
+{
+	if (si->si_code == CLD_EXITED)
+		return W_EXITCODE(si->si_status, 0);
+	return si->si_status | (si->si_code == CLD_DUMPED ? WCOREFLAG : 0);
 }
 
 bool has_cap_sys_admin(void)

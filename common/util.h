@@ -1,7 +1,27 @@
-/* util.h: the exit-status table, parsers and small helpers shared by autoreap and autokill. */
+/* util.h: the exit-status table, parsers and small helpers shared by autoreap and autokill.
+ *
+ * The error convention of common/ (one, for every module):
+ *   - A function reports, its caller decides: it returns 0 (or a count, a pid, an fd) and
+ *     -1 with errno on failure. When errno alone cannot say what failed, the caller's
+ *     result says it too: spawn_res.stage (an enum spawn_stage) with .err, or a message
+ *     in a caller's buffer (cgroup_create, handoff_exec) for text that names a path.
+ *   - Only set-up that runs before COMMAND starts may exit, and its contract says so:
+ *     "Dies with 125" (err(3)/errx(3) with EXIT_TOOL_FAILURE: keeper_fork, pidns_prepare,
+ *     parent_watch, supervise_lead_group; spawn_die reports a failed start). A bad command
+ *     line exits through argp_error or usage_error (cli.h): one line, the --help hint, 125.
+ *   - After COMMAND has started, nothing in common/ exits in the supervising process: the
+ *     front-end takes COMMAND down first (spawn_take_down), so that 125/126/127 keep
+ *     meaning "nothing runs". (keeper_hold's holder may: its exit is the lifeline's
+ *     hang-up, on which the keeper takes the tree down.)
+ *   - Best-effort work whose failure changes nothing the caller could act on (one signal
+ *     of a tree walk, a status record, a clean-up) returns void, and its contract says
+ *     what is given up.
+ * Messages follow style.md: "autokill: what failed: why", lower case, naming the object.
+ */
 #ifndef AUTOREAP_UTIL_H
 #define AUTOREAP_UTIL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -62,8 +82,14 @@ int write_all(int fd, const void *buf, size_t len);
  * signal. Falls back to exit(128+N) for signals whose default action is not to die. */
 noreturn void exit_like(int status);
 
-/* Maps an execve errno to 127 (not found) or 126 (cannot execute). */
+/* The one map from an execve errno to an exit status: 127 (not found) for ENOENT alone,
+ * 126 (found but cannot execute) for every other, ENOTDIR and EACCES included, as GNU
+ * timeout(1) and env(1) do. Async-signal-safe. */
 int exec_errno_status(int err);
+
+/* The wait(2) status that a waitid(2) siginfo describes (CLD_EXITED, CLD_KILLED or
+ * CLD_DUMPED), for exit_like and the WIF* macros. */
+int wait_status_of(const siginfo_t *si);
 
 /* Whether we have CAP_SYS_ADMIN in our user namespace (effective set). */
 bool has_cap_sys_admin(void);

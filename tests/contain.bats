@@ -143,6 +143,26 @@ kill_with_orphan_recorder() {
 	assert_equal "$status" $((128 + 15))
 }
 
+# names_of PID: the process names of PID's children, one a line.
+names_of() {
+	local c
+	for c in $(cat "/proc/$1/task/$1/children"); do cat "/proc/$c/comm"; done 2>/dev/null
+}
+
+@test "autoreap's helper processes carry its own name: autoreap-init, autoreap-group" {
+	"$AR" -w --contain=pidns sleep 1000 3>&- &
+	BG_PIDS=$!
+	wait_for "names_of $BG_PIDS | grep -qx autoreap-init"
+	kill -TERM "$BG_PIDS"
+	wait "$BG_PIDS" || true
+	# Started in the background, autoreap is not its job's leader: a child leads the group.
+	"$AR" -w sleep 1000 3>&- &
+	BG_PIDS=$!
+	wait_for "names_of $BG_PIDS | grep -qx autoreap-group"
+	kill -TERM "$BG_PIDS"
+	wait "$BG_PIDS" || true
+}
+
 @test "pidns as an unprivileged user: COMMAND keeps its uid, is pid 2 under our init" {
 	# A chroot (as inside vm-run), a sysctl or an LSM can refuse unprivileged user namespaces.
 	setpriv --reuid=65534 --regid=65534 --clear-groups unshare -Urp true 2>"$T/why" ||

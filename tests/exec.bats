@@ -24,6 +24,21 @@ load common
 	assert_equal "$status" 126
 }
 
+@test "COMMAND through a file (ENOTDIR): 126, as GNU timeout, env and bash give, on every path" {
+	# Not "not found": something is in the way that cannot be executed, so 126 (coreutils
+	# timeout.c and env.c map only ENOENT to 127).
+	for tool in "$AR" "$AR -w" "$AK" "$AK --contain=pidns" "$AK --contain=subreaper" \
+		"$AR -w --contain=pidns"; do
+		run -126 $tool /dev/null/x
+		assert_output --regexp "cannot run '/dev/null/x': Not a directory$"
+	done
+	ln -s "$AK" "$T/timeout"
+	run -126 "$T/timeout" 5 /dev/null/x
+	# NEXT of a hand-off likewise.
+	run -126 "$AR" --pidfd-fd=5 true ';' /dev/null/x
+	assert_output --regexp "cannot run NEXT '/dev/null/x': Not a directory$"
+}
+
 # Every code natively; under emulation (check-vm sets AUTOREAP_EMULATED=1, where a spawn costs
 # ~100 times more) the codes whose handling differs: 0-2, around 125-129, 137, 143, 254, 255.
 codes() {

@@ -1,0 +1,113 @@
+/* pidns.c: the PID namespace's set-up, its init's signal relay and reaping loop, and the
+ * status pipe (see pidns.h). */
+#include "config.h"
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pidfd.h"
+#include "pidns.h"
+#include "util.h"
+
+void pidns_prepare(struct pidns *ns, const char *init_name)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		err(EXIT_TOOL_FAILURE, "pipe2");
+	ns->userns = !has_cap_sys_admin();
+	ns->status_r = p[0];
+	ns->status_w = p[1];
+	ns->init_name = init_name;
+}
+
+void pidns_status(struct pidns *ns, int *status)
+{
+	int inner;
+
+	/* Our write end closed, an init that died unreported gives end-of-file, not a hang. */
+	close(ns->status_w);
+	if (read(ns->status_r, &inner, sizeof(inner)) == (ssize_t)sizeof(inner))
+		*status = inner;
+	close(ns->status_r);
+	ns->status_r = ns->status_w = -1;
+}
+
+int pidns_write_id_maps(pid_t pid)
+{
+	char path[64], map[64];
+	const char *files[] = {"setgroups", "uid_map", "gid_map"};
+	const char *texts[3];
+	char uid[32], gid[32];
+
+	snprintf(uid, sizeof(uid), "%u %u 1\n", (unsigned)getuid(), (unsigned)getuid());
+	snprintf(gid, sizeof(gid), "%u %u 1\n", (unsigned)getgid(), (unsigned)getgid());
+	texts[0] = "deny";
+	texts[1] = uid;
+	texts[2] = gid;
+	for (int i = 0; i < 3; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, files[i]);
+		snprintf(map, sizeof(map), "%s", texts[i]);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write_all(fd, map, strlen(map)) < 0) {
+			int e = errno;
+
+			if (fd >= 0)
+				close(fd);
+			errno = e;
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+int pidns_init_signals(sigset_t *orig)
+{
+	sigset_t all;
+
+	/* Every signal is read here and relayed: a namespace init ignores the ones it has no
+	 * handler for, so one left unblocked (the tool's mask blocks none in a hand-off) would
+	 * never reach COMMAND. COMMAND gets the mask we started with. */
+	sigfillset(&all);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGTRAP);
+	sigdelset(&all, SIGSYS);
+	sigprocmask(SIG_BLOCK, &all, orig);
+	return signalfd(-1, &all, SFD_CLOEXEC);
+}
+
+noreturn void pidns_init_serve(const struct pidns *ns, int sfd, int cmd_pidfd, pid_t cmd_pid)
+{
+	prctl(PR_SET_NAME, ns->init_name);
+	for (;;) {
+		struct signalfd_siginfo si;
+		int s;
+		pid_t pid;
+
+		if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+			continue;
+		if ((int)si.ssi_signo != SIGCHLD) {
+			pidfd_kill_group(cmd_pidfd, cmd_pid, (int)si.ssi_signo);
+			continue;
+		}
+		while ((pid = waitpid(-1, &s, WNOHANG)) > 0) {
+			if (pid != cmd_pid)
+				continue;
+			(void)!write(ns->status_w, &s, sizeof(s));
+			_exit(0);
+		}
+	}
+}
