@@ -207,7 +207,8 @@ relayed() {
 }
 
 @test "seccomp: the leash watcher cannot be forked: COMMAND is killed before 125 is reported" {
-	run "$H/subreaper" -w -r "$T/rep" "$H/nosys" -e EPERM clone \
+	# setsid: autokill leads its group, so no group holder child is forked before COMMAND.
+	run "$H/subreaper" -w -r "$T/rep" setsid -w "$H/nosys" -e EPERM clone \
 		"$AK" --mode=userspace -t 5 sh -c "exec sleep 30" 3>&-
 	assert_equal "$status" 125
 	assert_equal "${#lines[@]}" 1
