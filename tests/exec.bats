@@ -36,7 +36,7 @@ load common
 	run -126 "$T/timeout" 5 /dev/null/x
 	# NEXT of a hand-off likewise.
 	run -126 "$AR" --pidfd-fd=5 true ';' /dev/null/x
-	assert_output --regexp "cannot run NEXT '/dev/null/x': Not a directory$"
+	assert_output --regexp "cannot run NEXT '/dev/null/x': Not a directory \(COMMAND was killed\)$"
 }
 
 # Every code natively; under emulation (check-vm sets AUTOREAP_EMULATED=1, where a spawn costs
