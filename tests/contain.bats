@@ -87,8 +87,10 @@ wait_for_orphan() {
 
 # orphan_recorder MODE: a COMMAND that leaves a setsid'ed, double-forked sigrec behind
 # (adopted by autokill's keeper) and stays; autokill is then SIGKILLed.
+# A grace of 1 s: at load 10, 0.2 s was once too short for the recorder to log TERM
+# before the KILL that follows it.
 kill_with_orphan_recorder() {
-	"$H/subreaper" -w -r "$T/rep" "$AK" "$@" --contain=subreaper -g 0.2 bash -c \
+	"$H/subreaper" -w -r "$T/rep" "$AK" "$@" --contain=subreaper -g 1 bash -c \
 		"( setsid '$H/sigrec' -c HUP,TERM -r '$T/ready' '$T/log' & ); exec sleep 1000" 3>&- &
 	BG_PIDS=$!
 	wait_for "[[ -s $T/ready ]]"
