@@ -114,7 +114,8 @@ status_source() { [[ $(feature pidfd_exit_info) == yes ]] && echo pidfd || echo 
 		assert_success
 		assert_line --regexp "^message pid=[0-9]+ mode=$mode fds=pidfd(,leash)? status=$(status_source) version=[0-9.]+$"
 		pid=$(sed -n 's/^message pid=\([0-9]*\).*/\1/p' <<<"$output")
-		assert_line "fdinfo-pid $pid"
+		# -1: COMMAND had already exited when the receiver looked (seen in vm-run).
+		assert_line --regexp "^fdinfo-pid ($pid|-1)\$"
 		assert_line "tool exit 0"
 		assert_line "command exit 5"
 	done
@@ -261,7 +262,8 @@ status_source() { [[ $(feature pidfd_exit_info) == yes ]] && echo pidfd || echo 
 	assert_line --partial "does not seem to reap orphans"
 	command -v python3 >/dev/null || skip "python3 is not installed"
 	sed -n '/^```python$/,/^```$/p' "$top_srcdir/README.md" | sed '1d;$d' >"$T/example.py"
-	PATH=$top_builddir:$PATH run timeout 20 "$H/subreaper" -n python3 "$T/example.py" sh -c 'exit 4'
+	# python3 starts in seconds under vm-run's emulation (its library read over 9p).
+	PATH=$top_builddir:$PATH run timeout 120 "$H/subreaper" -n python3 "$T/example.py" sh -c 'exit 4'
 	assert_success
 	assert_line "COMMAND exited with status 4"
 	refute_line --partial "does not seem to reap"

@@ -103,9 +103,11 @@ int main(int argc, char **argv)
 	printf("message %s\nfds %d\nfdinfo-pid %d\ntool exit %d\n", text, nfds, fdinfo_pid(fds[0]),
 	       WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 	fflush(stdout);
-	/* A pidfd of our own, from pidfd_open: a different file, so holding it holds no leash. */
+	/* A pidfd of our own, from pidfd_open: a different file, so holding it holds no leash.
+	 * COMMAND may have exited already (fdinfo says -1: a slow receiver, an emulated
+	 * guest): the received pidfd is then the only name left for it, and no leash to hold. */
 	cmd = fdinfo_pid(fds[0]);
-	watch = ar_pidfd_open(cmd);
+	watch = cmd > 0 ? ar_pidfd_open(cmd) : dup(fds[0]);
 	if (close_all) {
 		close(fds[0]);
 		if (fds[1] >= 0)
