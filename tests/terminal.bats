@@ -60,6 +60,25 @@ EOF
 	done
 }
 
+@test "Ctrl-Z then fg without PIDFD_SIGNAL_PROCESS_GROUP (before Linux 6.9): the job resumes" {
+	# The shell's fg and the tools' own SIGCONT to COMMAND's group both take the path of a
+	# kernel that refuses the flag (EINVAL), as 6.1 and 5.10 do.
+	for tool in "$AK --contain=pgrp" "$AK --contain=subreaper" "$AR -w"; do
+		rm -f "$T/ready"
+		run "$H/nosys" pidfd_group "$H/ptyjob" $tool sh -c "touch $T/ready; read line; echo \"got:\$line\"" <<EOF
+wait-file $T/ready
+susp
+stopped
+fg
+type hello
+output got:hello
+exit
+owner
+EOF
+		assert_equal "$tool: ${lines[*]}" "$tool: file $T/ready sent stopped fg sent output got:hello exit 0 fg=job"
+	done
+}
+
 @test "autoreap --wait: Ctrl-C once, Ctrl-Z then fg, terminal given back" {
 	run "$H/ptyjob" "$AR" -w "$H/sigrec" -c INT -x INT:130 -r "$T/ready" "$T/log" <<EOF
 wait-file $T/ready

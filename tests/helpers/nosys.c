@@ -5,8 +5,9 @@
  *
  * NAME: clone3, clone, pidfd_open, pidfd_send_signal, waitid, close_range, signalfd4, pipe2,
  * clone_pidfd
- * (clone(2) only with CLONE_PIDFD, so that fork still works), or pidfd_get_info (the
- * PIDFD_GET_INFO ioctl). A seccomp filter (with no_new_privs) makes them return the errno;
+ * (clone(2) only with CLONE_PIDFD, so that fork still works), pidfd_get_info (the
+ * PIDFD_GET_INFO ioctl) or pidfd_group (pidfd_send_signal with PIDFD_SIGNAL_PROCESS_GROUP,
+ * always EINVAL, as before Linux 6.9). A seccomp filter (with no_new_privs) makes them return the errno;
  * KILL instead kills the calling process on the spot, as a SIGKILL at that moment would.
  */
 #include "config.h"
@@ -45,7 +46,7 @@ int main(int argc, char **argv)
 	struct sock_fprog prog;
 	unsigned n = 0, err_no = ENOSYS, action = SECCOMP_RET_ERRNO;
 	int opt;
-	bool getinfo = false, clone_pidfd = false;
+	bool getinfo = false, clone_pidfd = false, group = false;
 	char *save = NULL;
 
 	while ((opt = getopt(argc, argv, "+e:")) != -1) {
@@ -81,6 +82,10 @@ int main(int argc, char **argv)
 			clone_pidfd = true;
 			continue;
 		}
+		if (strcmp(t, "pidfd_group") == 0) {
+			group = true;
+			continue;
+		}
 		for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
 			if (strcmp(t, calls[i].name) == 0)
 				break;
@@ -93,6 +98,19 @@ int main(int argc, char **argv)
 	}
 	if (clone_pidfd && getinfo)
 		errx(2, "clone_pidfd and pidfd_get_info cannot be combined");
+	if (group) {
+		/* The kernel's answer to an unknown flag, whatever -e says. Loads the number
+		 * again after, for the checks below. */
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+						      SYS_pidfd_send_signal, 0, 4);
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						      offsetof(struct seccomp_data, args[3]));
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+						      PIDFD_SIGNAL_PROCESS_GROUP, 0, 1);
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL);
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						      offsetof(struct seccomp_data, nr));
+	}
 	if (clone_pidfd) {
 		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 3);
 		f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,

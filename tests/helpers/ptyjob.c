@@ -120,7 +120,12 @@ static void step(char *line)
 		print_status(st);
 	} else if (strcmp(line, "fg") == 0) {
 		tcsetpgrp(slave, jobpg);
-		ar_pidfd_send_signal(jobfd, SIGCONT, PIDFD_SIGNAL_PROCESS_GROUP);
+		/* Before Linux 6.9 the flag is EINVAL: the group by its number then, as a shell
+		 * does. It is still the job's: a pid that names a process group is not reused
+		 * while the group has members. */
+		if (ar_pidfd_send_signal(jobfd, SIGCONT, PIDFD_SIGNAL_PROCESS_GROUP) < 0 &&
+		    errno == EINVAL)
+			killpg(jobpg, SIGCONT);
 		printf("fg\n");
 	} else if (strcmp(line, "exit") == 0) {
 		while (waitpid(job, &st, 0) < 0)
