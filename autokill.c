@@ -513,13 +513,9 @@ static noreturn void hand_off(const struct opts *o, struct supervisor *sv,
 	char msg[512];
 	int st, leash_fd;
 
-	if (!kernel && leash_start(sv, &leash, o->h.pidfd_fd >= 0, false) < 0) {
-		int e = errno;
-
-		spawn_take_down(req, res);
-		errx(EXIT_TOOL_FAILURE, "cannot start the leash watcher: %s (COMMAND was killed)",
-		     strerror(e));
-	}
+	if (!kernel && leash_start(sv, &leash, o->h.pidfd_fd >= 0, false) < 0)
+		spawn_fail(req, res, EXIT_TOOL_FAILURE, "cannot start the leash watcher: %s",
+			   strerror(errno));
 	spawn_release(res);
 	if (!kernel && !req->ns)
 		check_adopter(res->cmd_pidfd, res->cmd_pid,
@@ -534,19 +530,14 @@ static noreturn void hand_off(const struct opts *o, struct supervisor *sv,
 	leash_fd = !kernel ? leash.lifeline : same ? -1 : res->pidfd;
 	if (o->h.send_fd >= 0) {
 		if (handoff_send(&o->h, res->cmd_pid, res->cmd_pidfd, leash_fd,
-				 kernel ? "kernel" : "userspace") < 0) {
-			int e = errno;
-
-			spawn_take_down(req, res);
-			errx(EXIT_TOOL_FAILURE,
-			     "--send-pidfd=%d: cannot send the pidfd: %s (COMMAND was killed)",
-			     o->h.send_fd, strerror(e));
-		}
+				 kernel ? "kernel" : "userspace") < 0)
+			spawn_fail(req, res, EXIT_TOOL_FAILURE,
+				   "--send-pidfd=%d: cannot send the pidfd: %s", o->h.send_fd,
+				   strerror(errno));
 		exit(0);
 	}
 	st = handoff_exec(&o->h, res->cmd_pid, res->cmd_pidfd, leash_fd, msg, sizeof(msg));
-	spawn_take_down(req, res);
-	errx(st, "%s (COMMAND was killed)", msg);
+	spawn_fail(req, res, st, "%s", msg);
 }
 
 /* --features: what the kernel offers, and what --contain=auto would pick. */

@@ -247,22 +247,14 @@ static void announce(const struct opts *o, int pid_fd, const struct spawn_req *r
 		/* A reader that has gone gives EPIPE here, not our death with COMMAND running. */
 		sigaction(SIGPIPE, &ign, &old);
 		printf("%d\n", (int)res->cmd_pid);
-		if (fflush(stdout) == EOF) {
-			int e = errno;
-
-			spawn_take_down(req, res);
-			errx(EXIT_TOOL_FAILURE, "cannot print the pid: %s (COMMAND was killed)",
-			     strerror(e));
-		}
+		if (fflush(stdout) == EOF)
+			spawn_fail(req, res, EXIT_TOOL_FAILURE, "cannot print the pid: %s",
+				   strerror(errno));
 		sigaction(SIGPIPE, &old, NULL);
 	}
-	if (o->pid_file && pid_file_commit(o->pid_file, pid_fd, res->cmd_pid) < 0) {
-		int e = errno;
-
-		spawn_take_down(req, res);
-		errx(EXIT_TOOL_FAILURE, "cannot write pid file '%s': %s (COMMAND was killed)",
-		     o->pid_file, strerror(e));
-	}
+	if (o->pid_file && pid_file_commit(o->pid_file, pid_fd, res->cmd_pid) < 0)
+		spawn_fail(req, res, EXIT_TOOL_FAILURE, "cannot write pid file '%s': %s",
+			   o->pid_file, strerror(errno));
 }
 
 /* The hand-off of fire-and-forget; a failure takes COMMAND down before it is reported. */
@@ -274,21 +266,16 @@ static void hand_off(const struct opts *o, const struct spawn_req *req, struct s
 
 	if (o->h.send_fd >= 0) {
 		if (handoff_send(&o->h, res->cmd_pid, res->cmd_pidfd, -1,
-				 kernel ? "kernel" : "userspace") < 0) {
-			int e = errno;
-
-			spawn_take_down(req, res);
-			errx(EXIT_TOOL_FAILURE,
-			     "--send-pidfd=%d: cannot send the pidfd: %s (COMMAND was killed)",
-			     o->h.send_fd, strerror(e));
-		}
+				 kernel ? "kernel" : "userspace") < 0)
+			spawn_fail(req, res, EXIT_TOOL_FAILURE,
+				   "--send-pidfd=%d: cannot send the pidfd: %s", o->h.send_fd,
+				   strerror(errno));
 		return;
 	}
 	handoff_clear(&o->h, &res->pidfd);
 	res->cmd_pidfd = res->pidfd;
 	st = handoff_exec(&o->h, res->cmd_pid, res->cmd_pidfd, -1, msg, sizeof(msg));
-	spawn_take_down(req, res);
-	errx(st, "%s (COMMAND was killed)", msg);
+	spawn_fail(req, res, st, "%s", msg);
 }
 
 /* Without --wait: starts COMMAND, says so, lets it go and exits 0 (or hands it off). */

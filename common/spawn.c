@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdnoreturn.h>
@@ -626,6 +627,19 @@ void spawn_take_down(const struct spawn_req *req, struct spawn_res *res)
 	if (res->pidfd >= 0)
 		close(res->pidfd);
 	res->pidfd = res->cmd_pidfd = -1;
+}
+
+void spawn_fail(const struct spawn_req *req, struct spawn_res *res, int status, const char *fmt,
+		...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	spawn_take_down(req, res);
+	errx(status, "%s (COMMAND was killed)", why);
 }
 
 int spawn_kernel(const struct spawn_req *req, struct spawn_res *res, bool required,

@@ -75,6 +75,12 @@ void spawn_release(struct spawn_res *res);
  * that the tool may report 125/126/127 truthfully. */
 void spawn_take_down(const struct spawn_req *req, struct spawn_res *res);
 
+/* A failure after COMMAND's start: takes COMMAND down (spawn_take_down), then reports
+ * "tool: FMT... (COMMAND was killed)" and exits STATUS, so that 125/126/127 keep meaning
+ * that nothing runs. Evaluate strerror(errno) in the arguments: it is read before. */
+_Noreturn void spawn_fail(const struct spawn_req *req, struct spawn_res *res, int status,
+			  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* SIGKILL to what spawn_take_down takes down, without waiting. */
 void spawn_kill(const struct spawn_req *req, const struct spawn_res *res);
 

@@ -9,10 +9,11 @@
  *     "Dies with 125" (err(3)/errx(3) with EXIT_TOOL_FAILURE: keeper_fork, pidns_prepare,
  *     parent_watch, supervise_lead_group; spawn_die reports a failed start). A bad command
  *     line exits through argp_error or usage_error (cli.h): one line, the --help hint, 125.
- *   - After COMMAND has started, nothing in common/ exits in the supervising process: the
- *     front-end takes COMMAND down first (spawn_take_down), so that 125/126/127 keep
- *     meaning "nothing runs". (keeper_hold's holder may: its exit is the lifeline's
- *     hang-up, on which the keeper takes the tree down.)
+ *   - After COMMAND has started, nothing in common/ exits in the supervising process on
+ *     its own: the front-end reports such a failure through spawn_fail, which takes
+ *     COMMAND down first and ends the line with "(COMMAND was killed)", so that
+ *     125/126/127 keep meaning "nothing runs". (keeper_hold's holder may exit: its exit
+ *     is the lifeline's hang-up, on which the keeper takes the tree down.)
  *   - Best-effort work whose failure changes nothing the caller could act on (one signal
  *     of a tree walk, a status record, a clean-up) returns void, and its contract says
  *     what is given up.
