@@ -1,55 +1,16 @@
 # fish completion for autokill(1); installed in fish's vendor_completions.d. The option list
 # is static: tests/contrib.bats fails when --help names an option that is missing here.
 
-# The words from COMMAND (the first operand: argp stops there) on, or from NEXT after a ';'
-# of the hand-off; false while there is no COMMAND yet.
+# The command-line walk is autoreap.fish's, with autokill's options that take an argument.
+functions -q __autoreap_words; or source (status dirname)/autoreap.fish
+
 function __autokill_command
-    set -l tokens (commandline -opc)
-    set -l skip 0
-    set -l found 0
-    for i in (seq 2 (count $tokens))
-        set -l t $tokens[$i]
-        if test $skip = 1
-            set skip 0
-            continue
-        end
-        switch $t
-            case -- --
-                set -e tokens[1..$i]
-                set found 1
-                break
-            case '--*=*'
-            case --grace --ladder --timeout --signal --kill-after --contain --mode --status-fd --pidfd-fd --send-pidfd
-                set skip 1
-            case '-*'
-                # In a cluster, an option that takes an argument takes the rest of the word,
-                # or the next word when it ends the cluster.
-                if string match -qr -- '^-[^gLtsk]*[gLtsk]$' $t
-                    set skip 1
-                end
-            case '*'
-                set -e tokens[1..(math $i - 1)]
-                set found 1
-                break
-        end
-    end
-    test $found = 1; or return 1
-    set -l semi (contains -i -- ';' $tokens); and set -e tokens[1..$semi]
-    printf "%s\n" $tokens
+    __autoreap_words '^-[^gLtsk]*[gLtsk]$' --grace --ladder --timeout --signal --kill-after \
+        --contain --mode --status-fd --pidfd-fd --send-pidfd
 end
 
 function __autokill_no_command
     not __autokill_command >/dev/null
-end
-
-function __autokill_complete_command
-    # No COMMAND yet: an option is being typed, or COMMAND's name.
-    set -l words
-    if not set words (__autokill_command); and string match -q -- '-*' (commandline -ct)
-        return
-    end
-    set -l line (string join ' ' -- (string escape -- $words) (commandline -ct))
-    complete --do-complete="$line"
 end
 
 # Signal names; for --ladder, after the commas already typed.
@@ -87,4 +48,4 @@ complete -c autokill -n $n -s '?' -l help -d 'Give the help list'
 complete -c autokill -n $n -l usage -d 'Give a short usage message'
 complete -c autokill -n $n -s V -l version -d 'Print the program version'
 # COMMAND, then COMMAND's own arguments.
-complete -c autokill -x -a '(__autokill_complete_command)'
+complete -c autokill -x -a '(__autoreap_complete_words __autokill_command)'

@@ -2,8 +2,13 @@
 # is static: tests/contrib.bats fails when --help names an option that is missing here.
 
 # The words from COMMAND (the first operand: argp stops there) on, or from NEXT after a ';'
-# of the hand-off; false while there is no COMMAND yet.
-function __autoreap_command
+# of the hand-off; false while there is no COMMAND yet. Shared with autokill.fish, which
+# sources this file: __autoreap_words CLUSTER LONG...: CLUSTER matches a cluster of short
+# options whose last one takes the next word as its argument (empty: none does), LONG the
+# long options that take the next word.
+function __autoreap_words
+    set -l cluster $argv[1]
+    set -l takes $argv[2..-1]
     set -l tokens (commandline -opc)
     set -l skip 0
     set -l found 0
@@ -19,9 +24,14 @@ function __autoreap_command
                 set found 1
                 break
             case '--*=*'
-            case --contain --pid-file --mode --status-fd --pidfd-fd --send-pidfd
-                set skip 1
+            case '--*'
+                contains -- $t $takes; and set skip 1
             case '-*'
+                # In a cluster, an option that takes an argument takes the rest of the word,
+                # or the next word when it ends the cluster.
+                if test -n "$cluster"; and string match -qr -- $cluster $t
+                    set skip 1
+                end
             case '*'
                 set -e tokens[1..(math $i - 1)]
                 set found 1
@@ -33,18 +43,23 @@ function __autoreap_command
     printf "%s\n" $tokens
 end
 
-function __autoreap_no_command
-    not __autoreap_command >/dev/null
-end
-
-function __autoreap_complete_command
-    # No COMMAND yet: an option is being typed, or COMMAND's name.
+# COMMAND's name, or COMMAND's own completion of its arguments; nothing while an option of
+# the tool is being typed. FUNC: the tool's __TOOL_command.
+function __autoreap_complete_words
     set -l words
-    if not set words (__autoreap_command); and string match -q -- '-*' (commandline -ct)
+    if not set words ($argv[1]); and string match -q -- '-*' (commandline -ct)
         return
     end
     set -l line (string join ' ' -- (string escape -- $words) (commandline -ct))
     complete --do-complete="$line"
+end
+
+function __autoreap_command
+    __autoreap_words '' --contain --pid-file --mode --status-fd --pidfd-fd --send-pidfd
+end
+
+function __autoreap_no_command
+    not __autoreap_command >/dev/null
 end
 
 set -l n '__autoreap_no_command'
@@ -68,4 +83,4 @@ complete -c autoreap -n $n -s '?' -l help -d 'Give the help list'
 complete -c autoreap -n $n -l usage -d 'Give a short usage message'
 complete -c autoreap -n $n -s V -l version -d 'Print the program version'
 # COMMAND, then COMMAND's own arguments.
-complete -c autoreap -x -a '(__autoreap_complete_command)'
+complete -c autoreap -x -a '(__autoreap_complete_words __autoreap_command)'
