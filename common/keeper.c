@@ -55,7 +55,7 @@ static noreturn void mirror_keeper(int kfd)
 
 noreturn void keeper_hold(const struct supervisor *sv, const struct keeper *k)
 {
-	int sfd = sv->sfd, kfd = k->pidfd, lifeline = k->lifeline;
+	int sfd = sv->st.sfd, kfd = k->pidfd, lifeline = k->lifeline;
 
 	for (;;) {
 		struct pollfd pfd[2] = {{kfd, POLLIN, 0}, {sfd, POLLIN, 0}};
@@ -69,8 +69,9 @@ noreturn void keeper_hold(const struct supervisor *sv, const struct keeper *k)
 		while (pfd[1].revents && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 			int sig = (int)si.ssi_signo;
 			unsigned char b = (unsigned char)sig;
-			enum parent_news news = sv->die_with_parent && lifeline >= 0 ?
-							parent_news(sv->ppid, &si) : PARENT_NO_NEWS;
+			enum parent_news news = sv->cfg.die_with_parent && lifeline >= 0 ?
+							parent_news(sv->st.ppid, &si) :
+							PARENT_NO_NEWS;
 
 			if (news == PARENT_DIED) {
 				/* --die-with-parent: let go, as our death would; the keeper runs

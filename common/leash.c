@@ -74,15 +74,15 @@ static noreturn void watcher(const struct supervisor *cmd, int lifeline_r, bool 
 		if (!keep_stderr)
 			dup2(null, 2);
 	}
-	int keep[5] = {cmd->pidfd, lifeline_r, cmd->cg ? cmd->cg->dirfd : -1,
-		       cmd->cg ? cmd->cg->eventsfd : -1, cmd->pgfd};
+	int keep[5] = {cmd->cfg.pidfd, lifeline_r, cmd->cfg.cg ? cmd->cfg.cg->dirfd : -1,
+		       cmd->cfg.cg ? cmd->cfg.cg->eventsfd : -1, cmd->st.pgfd};
 
 	qsort(keep, 5, sizeof(int), cmp_int);
 	close_all_but(keep, 5);
 	sv = supervisor_as_watcher(cmd, lifeline_r);
-	supervise(&sv);
-	if (sv.cg)
-		cgroup_remove(sv.cg);
+	supervise(&sv.cfg, &sv.st, &sv.res);
+	if (sv.cfg.cg)
+		cgroup_remove(sv.cfg.cg);
 	_exit(0);
 }
 
@@ -93,15 +93,15 @@ int leash_start(const struct supervisor *cmd, struct leash *l, bool orphan, bool
 	pid_t pid;
 
 	if (kernel) {
-		struct pollfd gone = {cmd->pidfd, POLLIN, 0};
+		struct pollfd gone = {cmd->cfg.pidfd, POLLIN, 0};
 
 		/* The clone3 pidfd carries the kernel's leash: a watcher holding a copy would keep
 		 * COMMAND alive after the holder's death. It gets a pidfd of its own, which names
 		 * COMMAND as long as COMMAND has not exited, as checked after opening it. */
-		copy.pidfd = ar_pidfd_open(cmd->pid);
-		if (copy.pidfd < 0 || poll(&gone, 1, 0) != 0) {
-			if (copy.pidfd >= 0)
-				close(copy.pidfd);
+		copy.cfg.pidfd = ar_pidfd_open(cmd->cfg.pid);
+		if (copy.cfg.pidfd < 0 || poll(&gone, 1, 0) != 0) {
+			if (copy.cfg.pidfd >= 0)
+				close(copy.cfg.pidfd);
 			l->watcher_pid = 0;
 			l->watcher_pidfd = l->lifeline = -1;
 			return 0;
@@ -120,10 +120,10 @@ int leash_start(const struct supervisor *cmd, struct leash *l, bool orphan, bool
 		 * program, which must not inherit a child it did not fork. */
 		if (orphan && fork() != 0)
 			_exit(0);
-		watcher(&copy, p[0], cmd->verbose);
+		watcher(&copy, p[0], cmd->cfg.verbose);
 	}
 	if (kernel)
-		close(copy.pidfd);
+		close(copy.cfg.pidfd);
 	close(p[0]);
 	l->lifeline = p[1];
 	if (orphan) {

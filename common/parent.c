@@ -22,15 +22,15 @@
 #include "supervise.h"
 #include "util.h"
 
-void parent_watch(struct supervisor *sv)
+void parent_watch(struct supervise_state *st)
 {
-	sv->ppid = getppid();
+	st->ppid = getppid();
 	if (prctl(PR_SET_PDEATHSIG, PARENT_DEATH_SIGNAL) < 0)
 		err(EXIT_TOOL_FAILURE, "--die-with-parent: cannot set the parent-death signal");
 	/* Gone between the getppid() and the prctl(): nothing would ever fire. */
-	if (getppid() != sv->ppid)
+	if (getppid() != st->ppid)
 		errx(EXIT_TOOL_FAILURE, "--die-with-parent: parent %d is gone already; COMMAND "
-					"not started", (int)sv->ppid);
+					"not started", (int)st->ppid);
 }
 
 enum parent_news parent_news(pid_t ppid, const struct signalfd_siginfo *si)
