@@ -435,7 +435,7 @@ static void remove_made_cgroup(void)
 
 static int make_cgroup(struct cgroup *cg, char *why, size_t len)
 {
-	if (cgroup_create(cg, why, len) < 0)
+	if (cgroup_create(cg, "autokill", why, len) < 0)
 		return -1;
 	if (!made_cg) {
 		made_by = getpid();
@@ -513,7 +513,7 @@ static noreturn void hand_off(const struct opts *o, struct supervisor *sv,
 	char msg[512];
 	int st, leash_fd;
 
-	if (!kernel && leash_start(sv, &leash, o->h.pidfd_fd >= 0, false) < 0)
+	if (!kernel && leash_start(sv, &leash, o->h.pidfd_fd >= 0, false, "autokill-leash") < 0)
 		spawn_fail(req, res, EXIT_TOOL_FAILURE, "cannot start the leash watcher: %s",
 			   strerror(errno));
 	spawn_release(res);
@@ -547,7 +547,7 @@ static noreturn void show_features(void)
 	struct features f;
 	int contain;
 
-	probe_features(&f);
+	probe_features(&f, "autokill-probe");
 	print_features(&f, f.autokill ? "kernel" : "userspace");
 	contain = contain_auto(&cg);
 	if (cg.dirfd >= 0)
@@ -619,7 +619,7 @@ static void start_watcher(const struct opts *o, struct supervisor *sv, struct le
 {
 	if (kernel && o->contain != CONTAIN_CGROUP)
 		return;
-	if (leash_start(sv, leash, false, kernel) < 0) {
+	if (leash_start(sv, leash, false, kernel, "autokill-leash") < 0) {
 		int e = errno;
 
 		/* COMMAND would run with only its parent-death signal, which one that ignores
@@ -662,7 +662,8 @@ int main(int argc, char **argv)
 	take_signals(&o, &sv, &req, &orig);
 	if (o.contain == CONTAIN_AUTO)
 		o.contain = contain_auto(&cg);
-	if (o.contain == CONTAIN_SUBREAPER && keeper_fork(&sv, &keeper) == KEEPER_ROLE_HOLDER)
+	if (o.contain == CONTAIN_SUBREAPER &&
+	    keeper_fork(&sv, &keeper, "autokill-keeper") == KEEPER_ROLE_HOLDER)
 		keeper_hold(&sv, &keeper);
 	contain_setup(&o, &req, &cg, &ns);
 	lead_group(&o, &sv, &req);

@@ -367,7 +367,7 @@ int main(int argc, char **argv)
 	if (o.c.features) {
 		struct features f;
 
-		probe_features(&f);
+		probe_features(&f, "autoreap-probe");
 		print_features(&f, f.autoreap ? "kernel" : "userspace");
 		return 0;
 	}

@@ -95,7 +95,7 @@ noreturn void keeper_hold(const struct supervisor *sv, const struct keeper *k)
 	}
 }
 
-enum keeper_role keeper_fork(struct supervisor *sv, struct keeper *k)
+enum keeper_role keeper_fork(struct supervisor *sv, struct keeper *k, const char *keeper_name)
 {
 	pid_t job = getpgrp(), holder = getpid(), pid;
 	int life[2], kfd;
@@ -113,8 +113,8 @@ enum keeper_role keeper_fork(struct supervisor *sv, struct keeper *k)
 		/* Nothing starts before the holder can reach us through a pidfd. */
 		if (read(life[0], &go, 1) != 1)
 			_exit(EXIT_TOOL_FAILURE);
-		/* Not "autokill": `pkill autokill` means the job, which the holder passes on. */
-		prctl(PR_SET_NAME, "autokill-keeper");
+		/* Not the tool's: `pkill autokill` means the job, which the holder passes on. */
+		prctl(PR_SET_NAME, keeper_name);
 		supervisor_as_keeper(sv, life[0], job, holder);
 		return KEEPER_ROLE_KEEPER;
 	}

@@ -59,15 +59,16 @@ static int cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
-static noreturn void watcher(const struct supervisor *cmd, int lifeline_r, bool keep_stderr)
+static noreturn void watcher(const struct supervisor *cmd, int lifeline_r, bool keep_stderr,
+			     const char *name)
 {
 	struct supervisor sv;
 	int null = open("/dev/null", O_RDWR);
 
 	/* Its own session: the terminal's Ctrl-C and a kill of the holder's process group do
-	 * not reach it; the name keeps `pkill -x autokill` off it. */
+	 * not reach it; a name not the tool's keeps `pkill -x autokill` off it. */
 	setsid();
-	prctl(PR_SET_NAME, "autokill-leash");
+	prctl(PR_SET_NAME, name);
 	if (null >= 0) {
 		dup2(null, 0);
 		dup2(null, 1);
@@ -86,7 +87,8 @@ static noreturn void watcher(const struct supervisor *cmd, int lifeline_r, bool 
 	_exit(0);
 }
 
-int leash_start(const struct supervisor *cmd, struct leash *l, bool orphan, bool kernel)
+int leash_start(const struct supervisor *cmd, struct leash *l, bool orphan, bool kernel,
+		const char *name)
 {
 	struct supervisor copy = *cmd;
 	int p[2];
@@ -120,7 +122,7 @@ int leash_start(const struct supervisor *cmd, struct leash *l, bool orphan, bool
 		 * program, which must not inherit a child it did not fork. */
 		if (orphan && fork() != 0)
 			_exit(0);
-		watcher(&copy, p[0], cmd->cfg.verbose);
+		watcher(&copy, p[0], cmd->cfg.verbose, name);
 	}
 	if (kernel)
 		close(copy.cfg.pidfd);
