@@ -87,6 +87,21 @@ static noreturn void watcher(const struct supervisor *cmd, int lifeline_r, bool 
 	_exit(0);
 }
 
+/* The clone3 pidfd carries the kernel's leash: a watcher holding a copy would keep COMMAND
+ * alive after the holder's death. It gets a pidfd of its own, which names COMMAND as long as
+ * COMMAND has not exited, as checked after opening it; or -1. */
+static int own_pidfd(const struct supervise_config *cfg)
+{
+	struct pollfd gone = {cfg->pidfd, POLLIN, 0};
+	int fd = ar_pidfd_open(cfg->pid);
+
+	if (fd >= 0 && poll(&gone, 1, 0) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int leash_start(const struct supervisor *cmd, struct leash *l, bool orphan, bool kernel,
 		const char *name)
 {
@@ -95,15 +110,8 @@ int leash_start(const struct supervisor *cmd, struct leash *l, bool orphan, bool
 	pid_t pid;
 
 	if (kernel) {
-		struct pollfd gone = {cmd->cfg.pidfd, POLLIN, 0};
-
-		/* The clone3 pidfd carries the kernel's leash: a watcher holding a copy would keep
-		 * COMMAND alive after the holder's death. It gets a pidfd of its own, which names
-		 * COMMAND as long as COMMAND has not exited, as checked after opening it. */
-		copy.cfg.pidfd = ar_pidfd_open(cmd->cfg.pid);
-		if (copy.cfg.pidfd < 0 || poll(&gone, 1, 0) != 0) {
-			if (copy.cfg.pidfd >= 0)
-				close(copy.cfg.pidfd);
+		copy.cfg.pidfd = own_pidfd(&cmd->cfg);
+		if (copy.cfg.pidfd < 0) {
 			l->watcher_pid = 0;
 			l->watcher_pidfd = l->lifeline = -1;
 			return 0;

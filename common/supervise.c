@@ -461,6 +461,40 @@ static bool continues_ladder(const struct supervise_config *cfg, const struct su
 	       (cfg->timeout_compat && sig == SIGQUIT);
 }
 
+/* Job control and our own plumbing, never relayed as they are: returns false for any other
+ * SIG. DIRECT: COMMAND got SIG from the terminal too (see on_signal). */
+static bool on_plumbing(const struct supervise_config *cfg, struct supervise_state *st, int sig,
+			bool direct)
+{
+	switch (sig) {
+	case SIGCHLD:
+		if (cfg->contain == CONTAIN_SUBREAPER)
+			tree_reap(cfg->pid, cfg->spare);
+		else if (getpid() == 1)
+			/* PID 1 of a namespace adopts every orphan in it. */
+			init_reap(cfg->pid, cfg->spare);
+		follow_stop(cfg, st);
+		return true;
+	case SIGCONT:
+		resume(cfg, st);
+		return true;
+	case SIGTSTP:
+	case SIGTTIN:
+	case SIGTTOU:
+		/* COMMAND got it from the terminal too: its stop is followed when we see it, but
+		 * a PID namespace's init never stops, so there the signal itself is followed. */
+		if (direct && cfg->contain == CONTAIN_PIDNS)
+			stop_like(cfg, st, sig);
+		/* Someone asked us to stop: stop COMMAND; its stop then stops us. */
+		else if (sig == SIGTSTP && !direct && !ignored(SIGTSTP))
+			supervise_signal(cfg, st, SIGTSTP);
+		return true;
+	case SIGPIPE:
+		return true;
+	}
+	return false;
+}
+
 /* SIG arrived; KERNEL: from the terminal (Ctrl-C, Ctrl-Z, a background read), sent to the
  * terminal's foreground group, which COMMAND's group is when we are a member of it. */
 static void on_signal(const struct supervise_config *cfg, struct supervise_state *st, int sig,
@@ -476,32 +510,8 @@ static void on_signal(const struct supervise_config *cfg, struct supervise_state
 		start_ladder(st, 0, 0);
 		return;
 	}
-	switch (sig) {
-	case SIGCHLD:
-		if (cfg->contain == CONTAIN_SUBREAPER)
-			tree_reap(cfg->pid, cfg->spare);
-		else if (getpid() == 1)
-			/* PID 1 of a namespace adopts every orphan in it. */
-			init_reap(cfg->pid, cfg->spare);
-		follow_stop(cfg, st);
+	if (on_plumbing(cfg, st, sig, direct))
 		return;
-	case SIGCONT:
-		resume(cfg, st);
-		return;
-	case SIGTSTP:
-	case SIGTTIN:
-	case SIGTTOU:
-		/* COMMAND got it from the terminal too: its stop is followed when we see it, but
-		 * a PID namespace's init never stops, so there the signal itself is followed. */
-		if (direct && cfg->contain == CONTAIN_PIDNS)
-			stop_like(cfg, st, sig);
-		/* Someone asked us to stop: stop COMMAND; its stop then stops us. */
-		else if (sig == SIGTSTP && !direct && !ignored(SIGTSTP))
-			supervise_signal(cfg, st, SIGTSTP);
-		return;
-	case SIGPIPE:
-		return;
-	}
 	if (!sigismember(&st->relay, sig) || ignored(sig))
 		return;
 	if (cfg->escalate && !cfg->timeout_compat && sig == SIGINT && ++st->ints >= 2) {
