@@ -571,7 +571,7 @@ static void take_signals(const struct opts *o, struct supervisor *sv, struct spa
 	if (supervise_signals(sv, orig) < 0)
 		err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
 	if (sv->cfg.die_with_parent)
-		parent_watch(&sv->st);
+		sv->st.ppid = parent_watch();
 	req->mask = orig;
 }
 

@@ -311,7 +311,7 @@ static void prepare_wait(const struct opts *o, struct supervisor *sv, struct spa
 	if (supervise_signals(sv, orig) < 0)
 		err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
 	if (sv->cfg.die_with_parent)
-		parent_watch(&sv->st);
+		sv->st.ppid = parent_watch();
 	/* As autokill: autoreap leads the group, COMMAND joins it and may call setsid()
 	 * without forking, so the process autoreap waits for is the one that runs. */
 	if (!o->setsid) {

@@ -11,14 +11,7 @@
 
 #include "contain.h"
 #include "status.h"
-
-#define LADDER_MAX 8
-
-struct ladder {
-	int sig[LADDER_MAX];
-	int n;
-	int64_t grace_ns;
-};
+#include "util.h"
 
 /* What the front-end and the role constructors configure: written during the set-up, never
  * once supervise() has started (the loop reads it through a const pointer). */
