@@ -19,9 +19,11 @@ struct leash {
 };
 
 /* Starts the watcher for the COMMAND that CMD supervises (pidfd, group, ladder, verbose),
- * as our child, or as an orphan (ORPHAN: no watcher_pidfd then). KERNEL: CMD's pidfd is
- * the kernel's leash and must not be shared with the watcher. Returns 0, or -1. */
-int leash_start(const struct supervisor *cmd, struct leash *l, bool orphan, bool kernel);
+ * as our child, or as an orphan (ORPHAN: no watcher_pidfd then), with the process name
+ * NAME. KERNEL: CMD's pidfd is the kernel's leash and must not be shared with the watcher.
+ * Returns 0, or -1. */
+int leash_start(const struct supervisor *cmd, struct leash *l, bool orphan, bool kernel,
+		const char *name);
 
 /* The holder is done with COMMAND (it has exited): stop and reap the watcher. */
 void leash_release(struct leash *l);
