@@ -367,11 +367,11 @@ static int vm_orphan(void *arg)
 
 /* Returns the child's pid (0: the kernel or a seccomp profile refused this clone; fall
  * back), with *PIDFD, or -1 with errno. */
-static pid_t spawn_vm(const struct spawn_req *req, int p[2], int *pidfd)
+static pid_t spawn_vm(const struct spawn_req *req, int p[2], int *pidfd, pid_t parent)
 {
 	size_t argc = 0, size;
 	char *stack;
-	struct vm_child c = {req, p[1], p[0], getpid(), NULL, 0, -1, 0};
+	struct vm_child c = {req, p[1], p[0], parent, NULL, 0, -1, 0};
 	pid_t pid;
 	int e;
 
@@ -531,9 +531,6 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 
 	memset(res, 0, sizeof(*res));
 	res->pidfd = res->cmd_pidfd = res->hold = res->inter_pidfd = -1;
-	/* An ignored SIGCHLD inherited from our caller would have the kernel reap our children
-	 * behind our back, and their status would be lost. */
-	signal(SIGCHLD, SIG_DFL);
 	/* In orphan mode the intermediate is a plain child; the namespaces are its child's. */
 	if (req->orphan)
 		outer.ns = NULL;
@@ -543,7 +540,7 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 		return -1;
 	}
 	res->method = "clone";
-	pid = vm ? spawn_vm(req, p, &pidfd) : 0;
+	pid = vm ? spawn_vm(req, p, &pidfd, parent) : 0;
 	vm = pid != 0;
 	if (!vm && open_channels(req, &outer, p, hold, sync, res) < 0)
 		return -1;
@@ -560,10 +557,11 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 			close(hold[1]);
 		return -1;
 	}
-	/* Both sides call setpgid, so the group exists whichever runs first (as shells do). */
-	if (req->pgrp == SPAWN_PGRP_NEW && !req->orphan)
+	/* Both sides call setpgid, so the group exists whichever runs first (as shells do).
+	 * Not after the fast path: the child has run its own setpgid before we resumed. */
+	if (req->pgrp == SPAWN_PGRP_NEW && !req->orphan && !vm)
 		setpgid(pid, pid);
-	if (req->pgrp == SPAWN_PGRP_JOIN && !req->orphan)
+	if (req->pgrp == SPAWN_PGRP_JOIN && !req->orphan && !vm)
 		setpgid(pid, req->pgid);
 	res->pid = pid;
 	res->pidfd = pidfd;
