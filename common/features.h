@@ -26,8 +26,9 @@ struct features {
 	char kernel[65];
 };
 
-/* Runs the probes; leaves no process behind. */
-void probe_features(struct features *f);
+/* Runs the probes; leaves no process behind. A probe's cgroup, if one is made, is named
+ * PROBE_NAME-PID (and removed). */
+void probe_features(struct features *f, const char *probe_name);
 
 /* Prints one key=value line per facility on stdout, then kernel= and mode=MODE. */
 void print_features(const struct features *f, const char *mode);

@@ -17,7 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "supervise.h"
 #include "util.h"
 
 int parse_duration(const char *s, int64_t *ns)

@@ -53,10 +53,17 @@ int parse_duration(const char *s, int64_t *ns);
 int parse_signal(const char *s, int *sig);
 int parse_fd(const char *s, int *fd);
 
-/* An escalation ladder "SIG,SIG,...,KILL" of at most LADDER_MAX steps (struct ladder: see
- * supervise.h; its grace is left alone). On -1, E says why and, for a bad signal, which
- * step (LEN bytes at TOK, inside S). */
-struct ladder;
+/* The escalation ladder that supervise.h runs: its signals in order, a grace after each. */
+#define LADDER_MAX 8
+struct ladder {
+	int sig[LADDER_MAX];
+	int n;
+	int64_t grace_ns;
+};
+
+/* An escalation ladder "SIG,SIG,...,KILL" of at most LADDER_MAX steps (its grace is left
+ * alone). On -1, E says why and, for a bad signal, which step (LEN bytes at TOK, inside
+ * S). */
 struct ladder_error {
 	enum { LADDER_OK, LADDER_TOO_LONG, LADDER_BAD_SIGNAL, LADDER_NO_KILL, LADDER_NO_MEMORY } why;
 	const char *tok;
