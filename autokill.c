@@ -10,8 +10,9 @@
  *   - kernel mode (Linux 7.1+): COMMAND is created with CLONE_PIDFD_AUTOKILL, so the kernel
  *     SIGKILLs it when autokill's pidfd is released, even by SIGKILL. Unprivileged callers
  *     need CLONE_NNP with it, so COMMAND cannot gain privileges through setuid programs.
- *   - userspace mode: a watcher process holds a lifeline pipe whose other end autokill
- *     holds; its hang-up runs the ladder on COMMAND's group. COMMAND's parent-death signal
+ *   - userspace mode: a watcher process, forked before COMMAND, holds a lifeline whose
+ *     other end autokill holds; COMMAND sends it its own pidfd over the lifeline before it
+ *     executes (no moment unwatched); its hang-up runs the ladder on COMMAND's group. COMMAND's parent-death signal
  *     (the ladder's first step) is the floor if the watcher itself is killed.
  *
  * Hand-off: with --pidfd-fd=N, autokill execs NEXT (after a ';' argument) holding the
@@ -363,8 +364,10 @@ static int leash_first_signal(const struct ladder *l)
 }
 
 /* Starts COMMAND with the kernel leash when the mode allows and the kernel has it, else
- * plainly (the caller adds the userspace leash). Returns true for the kernel leash. */
-static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct spawn_res *res)
+ * with the userspace leash's watcher started first (LEASH; not when handing off: hand_off
+ * starts it once the floor holds). Returns true for the kernel leash. */
+static bool spawn_leashed(const struct opts *o, const struct supervisor *sv,
+			  struct leash *leash, struct spawn_req *req, struct spawn_res *res)
 {
 	bool handing = o->h.pidfd_fd >= 0 || o->h.send_fd >= 0;
 	bool cap = has_cap_sys_admin();
@@ -401,8 +404,18 @@ static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct sp
 	 * instead, its intermediate being the floor until the leash holds (spawn_release). */
 	req->pdeathsig = handing ? 0 : leash_first_signal(&o->ladder);
 	req->orphan = req->floor = handing;
-	if (spawn_command(req, res) < 0)
+	if (!handing && leash_prepare(sv, leash, "autokill-leash") < 0)
+		errx(EXIT_TOOL_FAILURE, "cannot start the leash watcher: %s", strerror(errno));
+	req->leash_sock = handing ? 0 : leash->lifeline;
+	if (spawn_command(req, res) < 0) {
+		/* COMMAND never ran: the watcher has nothing to leash. */
+		if (leash->watcher_pidfd >= 0)
+			leash_release(leash);
 		spawn_die(o->c.cmd[0], res);
+	}
+	if (!handing && o->c.verbose > 1)
+		warnx("leash watcher %d, ladder grace %.2fs", (int)leash->watcher_pid,
+		      ns_to_s(o->ladder.grace_ns));
 	return false;
 }
 
@@ -587,17 +600,15 @@ static void lead_group(const struct opts *o, struct supervisor *sv, struct spawn
 	req->pgid = sv->st.pgid;
 }
 
-/* What autokill's supervision of the COMMAND that RES names is to do. */
-static void configure(const struct opts *o, struct supervisor *sv, const struct spawn_res *res,
-		      bool kernel, struct status_stream *stream, struct cgroup *cg)
+/* What autokill's supervision of COMMAND is to do, as the options say: set before COMMAND
+ * starts, for the leash watcher started then too. */
+static void configure(const struct opts *o, struct supervisor *sv, struct status_stream *stream,
+		      struct cgroup *cg)
 {
-	/* A keeper whose holder died does what the kernel's leash would: KILL at once. */
-	sv->cfg.leash_kill = kernel;
 	sv->cfg.status = stream;
 	sv->cfg.contain = o->contain;
 	sv->cfg.cg = o->contain == CONTAIN_CGROUP ? cg : NULL;
 	sv->cfg.wait_all = o->wait_all;
-	supervisor_as_tool(sv, res->pidfd, res->pid, !kernel);
 	/* In a PID namespace, its init and COMMAND are members of the group too; KILL kills
 	 * the init, and the kernel the rest of the namespace. */
 	sv->cfg.group = !o->foreground;
@@ -611,27 +622,25 @@ static void configure(const struct opts *o, struct supervisor *sv, const struct 
 	sv->cfg.timeout_compat = o->as_timeout;
 }
 
-/* The userspace leash: a watcher that runs the ladder when autokill is gone. The cgroup is
- * killed whole on the holder's death by the watcher, kernel leash or not. */
+/* With the kernel leash, a watcher still kills the cgroup whole on the holder's death
+ * (the userspace leash's watcher started before COMMAND: spawn_leashed). */
 static void start_watcher(const struct opts *o, struct supervisor *sv, struct leash *leash,
 			  const struct spawn_req *req, struct spawn_res *res, bool kernel,
 			  struct cgroup *cg)
 {
-	if (kernel && o->contain != CONTAIN_CGROUP)
-		return;
-	if (leash_start(sv, leash, false, kernel, "autokill-leash") < 0) {
+	if (kernel && o->contain == CONTAIN_CGROUP &&
+	    leash_start(sv, leash, false, true, "autokill-leash") < 0) {
 		int e = errno;
 
-		/* COMMAND would run with only its parent-death signal, which one that ignores
-		 * the first step survives: the leash is what autokill promises, so COMMAND goes
-		 * before the failure is reported. */
+		/* The cgroup would outlive a dead autokill: the leash is what autokill promises,
+		 * so COMMAND goes before the failure is reported. */
 		spawn_take_down(req, res);
 		supervise_restore_tty(&sv->st);
 		if (cg->dirfd >= 0)
 			cgroup_remove(cg);
 		errx(EXIT_TOOL_FAILURE, "cannot start the leash watcher: %s (COMMAND was killed)",
 		     strerror(e));
-	} else if (o->c.verbose > 1)
+	} else if (kernel && o->contain == CONTAIN_CGROUP && o->c.verbose > 1)
 		warnx("leash watcher %d, ladder grace %.2fs", (int)leash->watcher_pid,
 		      ns_to_s(o->ladder.grace_ns));
 	sv->cfg.spare = leash->watcher_pid;
@@ -667,12 +676,15 @@ int main(int argc, char **argv)
 		keeper_hold(&sv, &keeper);
 	contain_setup(&o, &req, &cg, &ns);
 	lead_group(&o, &sv, &req);
-	kernel = spawn_leashed(&o, &req, &res);
+	configure(&o, &sv, &stream, &cg);
+	kernel = spawn_leashed(&o, &sv, &leash, &req, &res);
 	if (o.c.verbose > 1)
 		cli_verbose_started(&o.c, res.cmd_pid, res.method);
 	status_start(&stream, "autokill", res.cmd_pid, kernel, req.nnp, contain_name(o.contain),
 		     res.method, res.kflags);
-	configure(&o, &sv, &res, kernel, &stream, &cg);
+	/* A keeper whose holder died does what the kernel's leash would: KILL at once. */
+	sv.cfg.leash_kill = kernel;
+	supervisor_as_tool(&sv, res.pidfd, res.pid, !kernel);
 	if (o.h.pidfd_fd >= 0 || o.h.send_fd >= 0)
 		hand_off(&o, &sv, &req, &res, kernel);
 	start_watcher(&o, &sv, &leash, &req, &res, kernel, &cg);

@@ -82,6 +82,11 @@ double ns_to_s(int64_t ns);
  * or -1 with errno. */
 ssize_t send_fds(int sock, const void *data, size_t len, const int *fds, int nfds);
 
+/* The other end of send_fds: receives up to LEN bytes into DATA and up to 2 fds into FDS
+ * (close-on-exec; -1 where none came), retrying on EINTR. Returns recvmsg's count (0 at
+ * end of file), or -1 with errno. */
+ssize_t recv_fds(int sock, void *data, size_t len, int fds[2]);
+
 /* Loops over short writes and EINTR; -1 with errno on failure. */
 int write_all(int fd, const void *buf, size_t len);
 
