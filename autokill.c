@@ -10,8 +10,9 @@
  *   - kernel mode (Linux 7.1+): COMMAND is created with CLONE_PIDFD_AUTOKILL, so the kernel
  *     SIGKILLs it when autokill's pidfd is released, even by SIGKILL. Unprivileged callers
  *     need CLONE_NNP with it, so COMMAND cannot gain privileges through setuid programs.
- *   - userspace mode: a watcher process holds a lifeline pipe whose other end autokill
- *     holds; its hang-up runs the ladder on COMMAND's group. COMMAND's parent-death signal
+ *   - userspace mode: a watcher process, forked before COMMAND, holds a lifeline whose
+ *     other end autokill holds; COMMAND sends it its own pidfd over the lifeline before it
+ *     executes (no moment unwatched); its hang-up runs the ladder on COMMAND's group. COMMAND's parent-death signal
  *     (the ladder's first step) is the floor if the watcher itself is killed.
  *
  * Hand-off: with --pidfd-fd=N, autokill execs NEXT (after a ';' argument) holding the
@@ -363,8 +364,10 @@ static int leash_first_signal(const struct ladder *l)
 }
 
 /* Starts COMMAND with the kernel leash when the mode allows and the kernel has it, else
- * plainly (the caller adds the userspace leash). Returns true for the kernel leash. */
-static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct spawn_res *res)
+ * with the userspace leash's watcher started first (LEASH; not when handing off: hand_off
+ * starts it once the floor holds). Returns true for the kernel leash. */
+static bool spawn_leashed(const struct opts *o, const struct supervisor *sv,
+			  struct leash *leash, struct spawn_req *req, struct spawn_res *res)
 {
 	bool handing = o->h.pidfd_fd >= 0 || o->h.send_fd >= 0;
 	bool cap = has_cap_sys_admin();
@@ -412,8 +415,18 @@ static bool spawn_leashed(const struct opts *o, struct spawn_req *req, struct sp
 	 * instead, its intermediate being the floor until the leash holds (spawn_release). */
 	req->pdeathsig = handing ? 0 : leash_first_signal(&o->ladder);
 	req->orphan = req->floor = handing;
-	if (spawn_command(req, res) < 0)
+	if (!handing && leash_prepare(sv, leash, "autokill-leash") < 0)
+		errx(EXIT_TOOL_FAILURE, "cannot start the leash watcher: %s", strerror(errno));
+	req->leash_sock = handing ? 0 : leash->lifeline;
+	if (spawn_command(req, res) < 0) {
+		/* COMMAND never ran: the watcher has nothing to leash. */
+		if (leash->watcher_pidfd >= 0)
+			leash_release(leash);
 		spawn_die(o->c.cmd[0], res);
+	}
+	if (!handing && o->c.verbose > 1)
+		warnx("leash watcher %d, ladder grace %.2fs", (int)leash->watcher_pid,
+		      ns_to_s(o->ladder.grace_ns));
 	return false;
 }
 
@@ -446,7 +459,7 @@ static void remove_made_cgroup(void)
 
 static int make_cgroup(struct cgroup *cg, char *why, size_t len)
 {
-	if (cgroup_create(cg, why, len) < 0)
+	if (cgroup_create(cg, "autokill", why, len) < 0)
 		return -1;
 	if (!made_cg) {
 		made_by = getpid();
@@ -498,15 +511,15 @@ static void contain_setup(const struct opts *o, struct spawn_req *req, struct cg
 		warnx("cgroup: %s", cg->path);
 }
 
-static int exit_code(const struct opts *o, const struct supervisor *sv, int status)
+static int exit_code(const struct opts *o, const struct supervise_result *res, int status)
 {
-	if (sv->sent_kill)
+	if (res->sent_kill)
 		return EXIT_KILLED;
-	if (sv->timed_out && !o->preserve_status)
+	if (res->timed_out && !o->preserve_status)
 		return EXIT_TIMEDOUT;
 	/* --preserve-status reports a signal as 128+N, as timeout(1) does: dying of a signal
 	 * we sent ourselves would tell the caller we were killed. */
-	if (sv->timed_out)
+	if (res->timed_out)
 		return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	exit_like(status);
 }
@@ -524,7 +537,7 @@ static noreturn void hand_off(const struct opts *o, struct supervisor *sv,
 	char msg[512];
 	int st, leash_fd;
 
-	if (!kernel && leash_start(sv, &leash, o->h.pidfd_fd >= 0, false) < 0)
+	if (!kernel && leash_start(sv, &leash, o->h.pidfd_fd >= 0, false, "autokill-leash") < 0)
 		spawn_fail(req, res, EXIT_TOOL_FAILURE, "cannot start the leash watcher: %s",
 			   strerror(errno));
 	spawn_release(res);
@@ -558,7 +571,7 @@ static noreturn void show_features(void)
 	struct features f;
 	int contain;
 
-	probe_features(&f);
+	probe_features(&f, "autokill-probe");
 	print_features(&f, f.autokill && f.pidfd_get_info ? "kernel" : "userspace");
 	contain = contain_auto(&cg);
 	if (cg.dirfd >= 0)
@@ -578,11 +591,11 @@ static void take_signals(const struct opts *o, struct supervisor *sv, struct spa
 		err(EXIT_TOOL_FAILURE, "cannot signal and wait through pidfds: %s", call);
 	if (o->h.pidfd_fd >= 0 || o->h.send_fd >= 0)
 		return;
-	sv->die_with_parent = o->c.die_with_parent;
+	sv->cfg.die_with_parent = o->c.die_with_parent;
 	if (supervise_signals(sv, orig) < 0)
 		err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
-	if (sv->die_with_parent)
-		parent_watch(sv);
+	if (sv->cfg.die_with_parent)
+		sv->st.ppid = parent_watch();
 	req->mask = orig;
 }
 
@@ -595,63 +608,59 @@ static void lead_group(const struct opts *o, struct supervisor *sv, struct spawn
 		return;
 	supervise_lead_group(sv, o->contain != CONTAIN_PIDNS ? "autokill-group" : NULL);
 	req->pgrp = o->contain == CONTAIN_PIDNS ? SPAWN_PGRP_KEEP : SPAWN_PGRP_JOIN;
-	req->pgid = sv->pgid;
+	req->pgid = sv->st.pgid;
 }
 
-/* What autokill's supervision of the COMMAND that RES names is to do. */
-static void configure(const struct opts *o, struct supervisor *sv, const struct spawn_res *res,
-		      bool kernel, struct status_stream *stream, struct cgroup *cg)
+/* What autokill's supervision of COMMAND is to do, as the options say: set before COMMAND
+ * starts, for the leash watcher started then too. */
+static void configure(const struct opts *o, struct supervisor *sv, struct status_stream *stream,
+		      struct cgroup *cg)
 {
-	/* A keeper whose holder died does what the kernel's leash would: KILL at once. */
-	sv->leash_kill = kernel;
-	sv->status = stream;
-	sv->contain = o->contain;
-	sv->cg = o->contain == CONTAIN_CGROUP ? cg : NULL;
-	sv->wait_all = o->wait_all;
-	supervisor_as_tool(sv, res->pidfd, res->pid, !kernel);
+	sv->cfg.status = stream;
+	sv->cfg.contain = o->contain;
+	sv->cfg.cg = o->contain == CONTAIN_CGROUP ? cg : NULL;
+	sv->cfg.wait_all = o->wait_all;
 	/* In a PID namespace, its init and COMMAND are members of the group too; KILL kills
 	 * the init, and the kernel the rest of the namespace. */
-	sv->group = !o->foreground;
-	sv->foreground = o->foreground;
-	sv->escalate = true;
-	sv->ladder = o->ladder;
-	sv->timeout_ns = o->timeout_ns;
-	sv->verbose = o->c.verbose;
-	sv->name = o->c.cmd[0];
-	sv->alrm_fires = true;
-	sv->timeout_compat = o->as_timeout;
+	sv->cfg.group = !o->foreground;
+	sv->cfg.foreground = o->foreground;
+	sv->cfg.escalate = true;
+	sv->cfg.ladder = o->ladder;
+	sv->cfg.timeout_ns = o->timeout_ns;
+	sv->cfg.verbose = o->c.verbose;
+	sv->cfg.name = o->c.cmd[0];
+	sv->cfg.alrm_fires = true;
+	sv->cfg.timeout_compat = o->as_timeout;
 }
 
-/* The userspace leash: a watcher that runs the ladder when autokill is gone. The cgroup is
- * killed whole on the holder's death by the watcher, kernel leash or not. */
+/* With the kernel leash, a watcher still kills the cgroup whole on the holder's death
+ * (the userspace leash's watcher started before COMMAND: spawn_leashed). */
 static void start_watcher(const struct opts *o, struct supervisor *sv, struct leash *leash,
 			  const struct spawn_req *req, struct spawn_res *res, bool kernel,
 			  struct cgroup *cg)
 {
-	if (kernel && o->contain != CONTAIN_CGROUP)
-		return;
-	if (leash_start(sv, leash, false, kernel) < 0) {
+	if (kernel && o->contain == CONTAIN_CGROUP &&
+	    leash_start(sv, leash, false, true, "autokill-leash") < 0) {
 		int e = errno;
 
-		/* COMMAND would run with only its parent-death signal, which one that ignores
-		 * the first step survives: the leash is what autokill promises, so COMMAND goes
-		 * before the failure is reported. */
+		/* The cgroup would outlive a dead autokill: the leash is what autokill promises,
+		 * so COMMAND goes before the failure is reported. */
 		spawn_take_down(req, res);
-		supervise_restore_tty(sv);
+		supervise_restore_tty(&sv->st);
 		if (cg->dirfd >= 0)
 			cgroup_remove(cg);
 		errx(EXIT_TOOL_FAILURE, "cannot start the leash watcher: %s (COMMAND was killed)",
 		     strerror(e));
-	} else if (o->c.verbose > 1)
+	} else if (kernel && o->contain == CONTAIN_CGROUP && o->c.verbose > 1)
 		warnx("leash watcher %d, ladder grace %.2fs", (int)leash->watcher_pid,
 		      ns_to_s(o->ladder.grace_ns));
-	sv->spare = leash->watcher_pid;
+	sv->cfg.spare = leash->watcher_pid;
 }
 
 int main(int argc, char **argv)
 {
 	struct opts o = parse_args(argc, argv);
-	struct supervisor sv = {.leash_fd = -1, .tty_fd = -1, .pgfd = -1};
+	struct supervisor sv = {.cfg.leash_fd = -1, .st.tty_fd = -1, .st.pgfd = -1};
 	struct spawn_req req = {.pgrp = o.foreground ? SPAWN_PGRP_KEEP : SPAWN_PGRP_NEW,
 				.tty_fd = -1, .argv = o.c.cmd};
 	struct spawn_res res;
@@ -673,32 +682,36 @@ int main(int argc, char **argv)
 	take_signals(&o, &sv, &req, &orig);
 	if (o.contain == CONTAIN_AUTO)
 		o.contain = contain_auto(&cg);
-	if (o.contain == CONTAIN_SUBREAPER && keeper_fork(&sv, &keeper) == KEEPER_ROLE_HOLDER)
+	if (o.contain == CONTAIN_SUBREAPER &&
+	    keeper_fork(&sv, &keeper, "autokill-keeper") == KEEPER_ROLE_HOLDER)
 		keeper_hold(&sv, &keeper);
 	contain_setup(&o, &req, &cg, &ns);
 	lead_group(&o, &sv, &req);
-	kernel = spawn_leashed(&o, &req, &res);
+	configure(&o, &sv, &stream, &cg);
+	kernel = spawn_leashed(&o, &sv, &leash, &req, &res);
 	if (o.c.verbose > 1)
 		cli_verbose_started(&o.c, res.cmd_pid, res.method);
 	status_start(&stream, "autokill", res.cmd_pid, kernel, req.nnp, contain_name(o.contain),
 		     res.method, res.kflags);
-	configure(&o, &sv, &res, kernel, &stream, &cg);
+	/* A keeper whose holder died does what the kernel's leash would: KILL at once. */
+	sv.cfg.leash_kill = kernel;
+	supervisor_as_tool(&sv, res.pidfd, res.pid, !kernel);
 	if (o.h.pidfd_fd >= 0 || o.h.send_fd >= 0)
 		hand_off(&o, &sv, &req, &res, kernel);
 	start_watcher(&o, &sv, &leash, &req, &res, kernel, &cg);
-	status = supervise(&sv);
-	supervise_restore_tty(&sv);
-	supervise_release_group(&sv);
+	status = supervise(&sv.cfg, &sv.st, &sv.res);
+	supervise_restore_tty(&sv.st);
+	supervise_release_group(&sv.st);
 	if (req.ns)
 		pidns_status(&ns, &status);
 	if (status >= 0)
-		status_end(&stream, status, sv.timed_out, sv.sent_kill, now_ns() - sv.start_ns,
-			   !kernel);
+		status_end(&stream, status, sv.res.timed_out, sv.res.sent_kill,
+			   now_ns() - sv.res.start_ns, !kernel);
 	if (leash.watcher_pidfd >= 0)
 		leash_release(&leash);
 	if (cg.dirfd >= 0)
 		cgroup_remove(&cg);
 	if (status < 0)
 		err(EXIT_TOOL_FAILURE, "cannot read the status of '%s'", o.c.cmd[0]);
-	return exit_code(&o, &sv, status);
+	return exit_code(&o, &sv.res, status);
 }

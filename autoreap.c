@@ -307,18 +307,18 @@ static void prepare_wait(const struct opts *o, struct supervisor *sv, struct spa
 
 	if (pidfd_calls_work(&call) < 0)
 		err(EXIT_TOOL_FAILURE, "cannot signal and wait through pidfds: %s", call);
-	sv->die_with_parent = o->c.die_with_parent;
+	sv->cfg.die_with_parent = o->c.die_with_parent;
 	if (supervise_signals(sv, orig) < 0)
 		err(EXIT_TOOL_FAILURE, "cannot set up signal handling");
-	if (sv->die_with_parent)
-		parent_watch(sv);
+	if (sv->cfg.die_with_parent)
+		sv->st.ppid = parent_watch();
 	/* As autokill: autoreap leads the group, COMMAND joins it and may call setsid()
 	 * without forking, so the process autoreap waits for is the one that runs. */
 	if (!o->setsid) {
 		/* With --contain, a child of ours would be one more process to wait for. */
 		supervise_lead_group(sv, o->contain == CONTAIN_PGRP ? "autoreap-group" : NULL);
 		req->pgrp = o->contain == CONTAIN_PIDNS ? SPAWN_PGRP_KEEP : SPAWN_PGRP_JOIN;
-		req->pgid = sv->pgid;
+		req->pgid = sv->st.pgid;
 	}
 	req->mask = orig;
 	if (o->contain == CONTAIN_SUBREAPER && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
@@ -333,24 +333,24 @@ static void prepare_wait(const struct opts *o, struct supervisor *sv, struct spa
 static void configure(const struct opts *o, struct supervisor *sv, const struct spawn_res *res,
 		      bool kernel, struct status_stream *stream)
 {
-	sv->status = stream;
+	sv->cfg.status = stream;
 	supervisor_as_tool(sv, res->pidfd, res->pid, !kernel);
 	/* In a PID namespace, its init and COMMAND are members of the group too. */
-	sv->group = true;
-	sv->contain = o->contain;
+	sv->cfg.group = true;
+	sv->cfg.contain = o->contain;
 	/* A reaper does not kill: the tree is waited for, each orphan reaped as it ends. Only
 	 * --die-with-parent kills, the way bubblewrap's does: KILL, no ladder. */
-	sv->wait_all = true;
+	sv->cfg.wait_all = true;
 	/* The group's holder child, if any, is no orphan of COMMAND's to wait for. */
-	sv->spare = sv->group_holder;
-	sv->ladder = (struct ladder){{SIGKILL}, 1, 0};
-	sv->verbose = o->c.verbose;
+	sv->cfg.spare = sv->st.group_holder;
+	sv->cfg.ladder = (struct ladder){{SIGKILL}, 1, 0};
+	sv->cfg.verbose = o->c.verbose;
 }
 
 int main(int argc, char **argv)
 {
 	struct opts o = parse_args(argc, argv);
-	struct supervisor sv = {.leash_fd = -1, .tty_fd = -1, .pgfd = -1};
+	struct supervisor sv = {.cfg.leash_fd = -1, .st.tty_fd = -1, .st.pgfd = -1};
 	struct spawn_req req = {.tty_fd = -1, .argv = o.c.cmd, .detach = o.detach,
 				.nnp = o.c.nnp == 1};
 	struct spawn_res res;
@@ -367,7 +367,7 @@ int main(int argc, char **argv)
 	if (o.c.features) {
 		struct features f;
 
-		probe_features(&f);
+		probe_features(&f, "autoreap-probe");
 		print_features(&f, f.autoreap ? "kernel" : "userspace");
 		return 0;
 	}
@@ -390,13 +390,13 @@ int main(int argc, char **argv)
 		     o.setsid ? "session" : contain_name(o.contain), res.method, res.kflags);
 	announce(&o, pid_fd, &req, &res);
 	configure(&o, &sv, &res, kernel, &stream);
-	status = supervise(&sv);
-	supervise_restore_tty(&sv);
-	supervise_release_group(&sv);
+	status = supervise(&sv.cfg, &sv.st, &sv.res);
+	supervise_restore_tty(&sv.st);
+	supervise_release_group(&sv.st);
 	if (req.ns)
 		pidns_status(&ns, &status);
 	if (status < 0)
 		err(EXIT_TOOL_FAILURE, "cannot read the status of '%s'", o.c.cmd[0]);
-	status_end(&stream, status, false, false, now_ns() - sv.start_ns, !kernel);
+	status_end(&stream, status, false, false, now_ns() - sv.res.start_ns, !kernel);
 	exit_like(status);
 }

@@ -10,15 +10,21 @@ import sys
 raw, vmraw, outdir, rounds, trials = sys.argv[1:6]
 data = {"spawn": {}, "supervise": {}, "leash": {}, "leash_vm_emulated": {}, "ladder": None,
         "fanout": []}
+runs = {}
 for line in open(raw):
     f = line.split()
     if not f:
         continue
     if f[0] == "spawn":
         data["spawn"][f[1]] = {"median_ms": float(f[2]), "p95_ms": float(f[3])}
+        if len(f) > 4:
+            data["spawn"][f[1]]["cpu_median_ms"] = float(f[4])
     elif f[0] == "super":
-        data["supervise"][f[1]] = {"cpu_ms": float(f[2]), "ctxsw": int(f[3]),
-                                   "wakeups_per_s": float(f[4]), "peak_rss_kib": int(f[5])}
+        runs.setdefault(f[1], []).append({"cpu_ms": float(f[2]), "ctxsw": int(f[3]),
+                                          "wakeups_per_s": float(f[4]),
+                                          "peak_rss_kib": int(f[5])})
+    elif f[0] == "load":
+        data.setdefault("load", {})[f[1]] = [float(x) for x in f[2:5]]
     elif f[0] == "leash":
         data["leash"][f[1]] = {"median_ms": float(f[2]), "p99_ms": float(f[3]),
                                "max_ms": float(f[4])}
@@ -28,6 +34,13 @@ for line in open(raw):
         data["fanout"].append({"command": f[1], "spawns": int(f[2]), "seconds": float(f[3]),
                                "per_s": float(f[4]), "zombies_left": int(f[5]),
                                "in_flight": int(f[6])})
+def median(v):
+    v = sorted(v)
+    return v[len(v) // 2]
+for name, rs in runs.items():
+    data["supervise"][name] = {k: median([r[k] for r in rs]) for k in rs[0]}
+    data["supervise"][name]["runs"] = len(rs)
+    data["supervise"][name]["peak_rss_kib_all"] = [r["peak_rss_kib"] for r in rs]
 if vmraw and os.path.exists(vmraw):
     for line in open(vmraw):
         f = line.split()
@@ -49,20 +62,30 @@ bare = sp.get("bare", {}).get("median_ms")
 setsid = sp.get("setsid-w", {}).get("median_ms")
 floor = sp.get("floor", {}).get("median_ms")
 m = data["machine"]
+floor_cpu = sp.get("floor", {}).get("cpu_median_ms")
+load = data.get("load", {})
 md = [f"Measured {m['date']} on Linux {m['kernel']}, {m['cpus']} CPUs ({m['cpu']}); "
-      f"`make bench` (bench/run). Medians over {m['rounds']} round-robin runs.", "",
-      "Spawn overhead (`true` through each wrapper, fork to exit):", "",
-      "| command | median ms | p95 ms | × bare | × setsid -w | × floor |",
-      "|---|---|---|---|---|---|"]
+      f"`make bench` (bench/run). Medians over {m['rounds']} round-robin runs."]
+if load:
+    md[0] += (" Load average (1, 5, 15 min) at the start: "
+              f"{', '.join(f'{x:.2f}' for x in load.get('start', []))}; at the end: "
+              f"{', '.join(f'{x:.2f}' for x in load.get('end', []))}.")
+md += ["", "Spawn overhead (`true` through each wrapper, fork to exit; CPU: user + system time "
+       "of the whole tree, COMMAND included, which depends less on the load):", "",
+       "| command | median ms | p95 ms | × bare | × setsid -w | × floor | CPU ms | CPU × floor |",
+       "|---|---|---|---|---|---|---|---|"]
 for name, v in sp.items():
     r = lambda base: f"{v['median_ms'] / base:.2f}" if base else "-"
+    cpu = v.get("cpu_median_ms")
     md.append(f"| {name} | {v['median_ms']:.3f} | {v['p95_ms']:.3f} | {r(bare)} | {r(setsid)} "
-              f"| {r(floor)} |")
-md += ["", "Supervising `sleep` for 2 s (the wrapper process alone):", "",
+              f"| {r(floor)} | {f'{cpu:.3f}' if cpu is not None else '-'} | "
+              f"{f'{cpu / floor_cpu:.2f}' if cpu is not None and floor_cpu else '-'} |")
+md += ["", "Supervising `sleep` for 2 s (the wrapper process alone; medians of 3 runs, every "
+       "run's peak RSS in brackets):", "",
        "| wrapper | CPU ms | context switches | wake-ups/s | peak RSS KiB |", "|---|---|---|---|---|"]
 for name, v in data["supervise"].items():
     md.append(f"| {name} | {v['cpu_ms']:.1f} | {v['ctxsw']} | {v['wakeups_per_s']:.2f} | "
-              f"{v['peak_rss_kib']} |")
+              f"{v['peak_rss_kib']} ({', '.join(map(str, v['peak_rss_kib_all']))}) |")
 md += ["", f"Leash latency, SIGKILL of autokill to COMMAND's death ({m['trials']} trials):", "",
        "| mode | median ms | p99 ms | max ms |", "|---|---|---|---|"]
 for name, v in data["leash"].items():
@@ -79,9 +102,15 @@ if data["fanout"]:
            "| command | spawns | in flight | seconds | spawns/s | zombies left |",
            "|---|---|---|---|---|---|"]
     for f in data["fanout"]:
-        name = "`autoreap /bin/true`" if f["command"] == "autoreap" else "`/bin/true` (floor)"
+        name = "`autoreap /bin/true`" if f["command"] == "autoreap" else "`/bin/true` (bare)"
         md.append(f"| {name} | {f['spawns']} | {f['in_flight']} | {f['seconds']:.2f} | "
                   f"{f['per_s']:.0f} | {f['zombies_left']} |")
+    for f in data["fanout"]:
+        base = [b for b in data["fanout"] if b["command"] != "autoreap" and
+                b["in_flight"] == f["in_flight"]]
+        if f["command"] == "autoreap" and base:
+            md.append(f"\n`autoreap /bin/true`, {f['in_flight']} in flight: "
+                      f"{f['per_s'] / base[0]['per_s']:.0%} of the bare command's rate.")
 os.makedirs(outdir, exist_ok=True)
 open(os.path.join(outdir, "latest.md"), "w").write("\n".join(md) + "\n")
 js = json.dumps(data, indent=1)

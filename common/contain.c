@@ -429,7 +429,7 @@ int cgroup_own_dir(char *out, size_t len, bool *root)
 	return snprintf(out, len, "%s%s", mnt, *root ? "" : own) < (int)len ? 0 : -1;
 }
 
-int cgroup_create(struct cgroup *cg, char *err, size_t errlen)
+int cgroup_create(struct cgroup *cg, const char *prefix, char *err, size_t errlen)
 {
 	char mnt[4096], own[4096], base[8192 + 2];
 	struct stat st;
@@ -450,15 +450,15 @@ int cgroup_create(struct cgroup *cg, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(base, sizeof(base), "%s%s", mnt, strcmp(own, "/") == 0 ? "" : own);
-	if (snprintf(cg->path, sizeof(cg->path), "%s/autokill-%d", base, (int)getpid()) >=
+	if (snprintf(cg->path, sizeof(cg->path), "%s/%s-%d", base, prefix, (int)getpid()) >=
 		    (int)sizeof(cg->path) ||
-	    snprintf(cg->rel, sizeof(cg->rel), "%s/autokill-%d", strcmp(own, "/") == 0 ? "" : own,
-		     (int)getpid()) >= (int)sizeof(cg->rel)) {
+	    snprintf(cg->rel, sizeof(cg->rel), "%s/%s-%d", strcmp(own, "/") == 0 ? "" : own,
+		     prefix, (int)getpid()) >= (int)sizeof(cg->rel)) {
 		snprintf(err, errlen, "cgroup path too long below %s", base);
 		return -1;
 	}
-	/* A leaf of our name is litter of an earlier autokill with our pid (killed before it
-	 * could remove it): rmdir takes it only if it is empty. */
+	/* A leaf of our name is litter of an earlier run with our pid (killed before it could
+	 * remove it): rmdir takes it only if it is empty. */
 	if (mkdir(cg->path, 0755) < 0 && (errno != EEXIST || rmdir(cg->path) < 0 ||
 					  mkdir(cg->path, 0755) < 0)) {
 		snprintf(err, errlen, "no writable cgroup v2: cannot create %s: %s", cg->path,

@@ -42,9 +42,9 @@ struct cgroup {
 	char rel[4096];      /* below the hierarchy's root, as /proc/PID/cgroup names it */
 };
 
-/* Creates a leaf below our own cgroup on the cgroup v2 hierarchy. -1 with a message in
- * ERR (naming where it looked) when there is no writable cgroup v2. */
-int cgroup_create(struct cgroup *cg, char *err, size_t errlen);
+/* Creates a leaf, PREFIX-PID, below our own cgroup on the cgroup v2 hierarchy. -1 with a
+ * message in ERR (naming where it looked) when there is no writable cgroup v2. */
+int cgroup_create(struct cgroup *cg, const char *prefix, char *err, size_t errlen);
 
 /* Our own cgroup v2 directory (mount point plus /proc/self/cgroup's path); *ROOT when it
  * is the hierarchy's root. -1 without a cgroup v2 hierarchy. */

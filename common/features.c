@@ -72,8 +72,8 @@ static bool close_range_works(void)
 }
 
 /* cgroup.kill (5.14) exists in every cgroup but the root: our own if it is not the root,
- * else a child of the root, else one made and removed for the probe. */
-static int cgroup_kill_exists(void)
+ * else a child of the root, else one made and removed for the probe (PROBE_NAME-PID). */
+static int cgroup_kill_exists(const char *probe_name)
 {
 	char dir[8192], path[8448];
 	struct dirent *e;
@@ -100,7 +100,7 @@ static int cgroup_kill_exists(void)
 	}
 	if (d)
 		closedir(d);
-	if (snprintf(path, sizeof(path), "%s/autokill-probe-%d/cgroup.kill", dir, (int)getpid()) >=
+	if (snprintf(path, sizeof(path), "%s/%s-%d/cgroup.kill", dir, probe_name, (int)getpid()) >=
 	    (int)sizeof(path))
 		return FEAT_UNKNOWN;
 	*strrchr(path, '/') = '\0';
@@ -124,7 +124,7 @@ static bool userns_allowed(void)
 	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
-void probe_features(struct features *f)
+void probe_features(struct features *f, const char *probe_name)
 {
 	struct utsname u;
 
@@ -145,7 +145,7 @@ void probe_features(struct features *f)
 	f->pidfd_exit_info = pidfd_exit_info_works();
 	f->pidfd_signal_group = pidfd_group_works();
 	f->close_range = close_range_works();
-	f->cgroup_kill = cgroup_kill_exists();
+	f->cgroup_kill = cgroup_kill_exists(probe_name);
 	f->userns = userns_allowed();
 	if (uname(&u) == 0)
 		snprintf(f->kernel, sizeof(f->kernel), "%s", u.release);

@@ -27,8 +27,9 @@ struct features {
 	char kernel[65];
 };
 
-/* Runs the probes; leaves no process behind. */
-void probe_features(struct features *f);
+/* Runs the probes; leaves no process behind. A probe's cgroup, if one is made, is named
+ * PROBE_NAME-PID (and removed). */
+void probe_features(struct features *f, const char *probe_name);
 
 /* One clone3 with FLAGS (plus CLONE_PIDFD) whose child exits at once: whether the kernel
  * (and any seccomp profile) accepts them. */

@@ -55,7 +55,7 @@ static noreturn void mirror_keeper(int kfd)
 
 noreturn void keeper_hold(const struct supervisor *sv, const struct keeper *k)
 {
-	int sfd = sv->sfd, kfd = k->pidfd, lifeline = k->lifeline;
+	int sfd = sv->st.sfd, kfd = k->pidfd, lifeline = k->lifeline;
 
 	for (;;) {
 		struct pollfd pfd[2] = {{kfd, POLLIN, 0}, {sfd, POLLIN, 0}};
@@ -69,8 +69,9 @@ noreturn void keeper_hold(const struct supervisor *sv, const struct keeper *k)
 		while (pfd[1].revents && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 			int sig = (int)si.ssi_signo;
 			unsigned char b = (unsigned char)sig;
-			enum parent_news news = sv->die_with_parent && lifeline >= 0 ?
-							parent_news(sv->ppid, &si) : PARENT_NO_NEWS;
+			enum parent_news news = sv->cfg.die_with_parent && lifeline >= 0 ?
+							parent_news(sv->st.ppid, &si) :
+							PARENT_NO_NEWS;
 
 			if (news == PARENT_DIED) {
 				/* --die-with-parent: let go, as our death would; the keeper runs
@@ -94,7 +95,7 @@ noreturn void keeper_hold(const struct supervisor *sv, const struct keeper *k)
 	}
 }
 
-enum keeper_role keeper_fork(struct supervisor *sv, struct keeper *k)
+enum keeper_role keeper_fork(struct supervisor *sv, struct keeper *k, const char *keeper_name)
 {
 	pid_t job = getpgrp(), holder = getpid(), pid;
 	int life[2], kfd;
@@ -112,8 +113,8 @@ enum keeper_role keeper_fork(struct supervisor *sv, struct keeper *k)
 		/* Nothing starts before the holder can reach us through a pidfd. */
 		if (read(life[0], &go, 1) != 1)
 			_exit(EXIT_TOOL_FAILURE);
-		/* Not "autokill": `pkill autokill` means the job, which the holder passes on. */
-		prctl(PR_SET_NAME, "autokill-keeper");
+		/* Not the tool's: `pkill autokill` means the job, which the holder passes on. */
+		prctl(PR_SET_NAME, keeper_name);
 		supervisor_as_keeper(sv, life[0], job, holder);
 		return KEEPER_ROLE_KEEPER;
 	}

@@ -22,12 +22,13 @@ struct keeper {
 
 enum keeper_role { KEEPER_ROLE_HOLDER, KEEPER_ROLE_KEEPER };
 
-/* Forks; returns in both processes. In the child, KEEPER_ROLE_KEEPER, with sv->leash_fd (the
- * lifeline), sv->job_pgrp and sv->holder set: it is to become the subreaper and supervise.
- * While the holder lives it acts only on the signals the holder writes to the lifeline
- * (and on SIGCONT), so a signal to the job reaches it once. In the caller's process,
- * KEEPER_ROLE_HOLDER with *K filled in for keeper_hold. Dies with 125 on failure. */
-enum keeper_role keeper_fork(struct supervisor *sv, struct keeper *k);
+/* Forks; returns in both processes. In the child, KEEPER_ROLE_KEEPER, with SV made a keeper
+ * by supervisor_as_keeper (the lifeline, the job's group, the holder): it is to become the
+ * subreaper and supervise. While the holder lives it acts only on the signals the holder
+ * writes to the lifeline (and on SIGCONT), so a signal to the job reaches it once. In the
+ * caller's process, KEEPER_ROLE_HOLDER with *K filled in for keeper_hold. KEEPER_NAME is
+ * the keeper's process name. Dies with 125 on failure. */
+enum keeper_role keeper_fork(struct supervisor *sv, struct keeper *k, const char *keeper_name);
 
 /* The holder's whole life: passes the signals it receives on over the lifeline, follows
  * the keeper's job-control stops, and exits (or dies) as the keeper did. */

@@ -10,12 +10,14 @@
 #include <stdnoreturn.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "compat.h"
 #include "leash.h"
 #include "pidfd.h"
+#include "util.h"
 
 /* close_range, or on kernels before 5.9 one close per open fd in the range. */
 static void close_from_to(unsigned lo, unsigned hi)
@@ -59,49 +61,128 @@ static int cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
-static noreturn void watcher(const struct supervisor *cmd, int lifeline_r, bool keep_stderr)
+/* In a new watcher: leaves the holder's session and terminal behind, takes the process
+ * name NAME, and closes every fd but the ones it watches with (LIFELINE_R, CMD's). */
+static void watcher_setup(const struct supervisor *cmd, int lifeline_r, bool keep_stderr,
+			  const char *name)
 {
-	struct supervisor sv;
 	int null = open("/dev/null", O_RDWR);
 
 	/* Its own session: the terminal's Ctrl-C and a kill of the holder's process group do
-	 * not reach it; the name keeps `pkill -x autokill` off it. */
+	 * not reach it; a name not the tool's keeps `pkill -x autokill` off it. */
 	setsid();
-	prctl(PR_SET_NAME, "autokill-leash");
+	prctl(PR_SET_NAME, name);
 	if (null >= 0) {
 		dup2(null, 0);
 		dup2(null, 1);
 		if (!keep_stderr)
 			dup2(null, 2);
 	}
-	int keep[5] = {cmd->pidfd, lifeline_r, cmd->cg ? cmd->cg->dirfd : -1,
-		       cmd->cg ? cmd->cg->eventsfd : -1, cmd->pgfd};
+	int keep[5] = {cmd->cfg.pidfd, lifeline_r, cmd->cfg.cg ? cmd->cfg.cg->dirfd : -1,
+		       cmd->cfg.cg ? cmd->cfg.cg->eventsfd : -1, cmd->st.pgfd};
 
 	qsort(keep, 5, sizeof(int), cmp_int);
 	close_all_but(keep, 5);
-	sv = supervisor_as_watcher(cmd, lifeline_r);
-	supervise(&sv);
-	if (sv.cg)
-		cgroup_remove(sv.cg);
+}
+
+/* The watcher's life once it knows COMMAND: the ladder on the lifeline's hang-up. */
+static noreturn void watch(const struct supervisor *cmd, int lifeline_r)
+{
+	struct supervisor sv = supervisor_as_watcher(cmd, lifeline_r);
+
+	supervise(&sv.cfg, &sv.st, &sv.res);
+	if (sv.cfg.cg)
+		cgroup_remove(sv.cfg.cg);
 	_exit(0);
 }
 
-int leash_start(const struct supervisor *cmd, struct leash *l, bool orphan, bool kernel)
+static noreturn void watcher(const struct supervisor *cmd, int lifeline_r, bool keep_stderr,
+			     const char *name)
+{
+	watcher_setup(cmd, lifeline_r, keep_stderr, name);
+	watch(cmd, lifeline_r);
+}
+
+/* Waits on the lifeline socket for COMMAND's pidfd (and pid; see spawn.c's announce) and
+ * fills CMD in with them. false: COMMAND never started (the holder hung up first), or is
+ * gone already with nothing to leash. */
+static bool await_command(int lifeline, struct supervisor *cmd)
+{
+	pid_t pid = 0;
+	int fd[2];
+
+	if (recv_fds(lifeline, &pid, sizeof(pid), fd) != (ssize_t)sizeof(pid) || fd[0] < 0)
+		return false;
+	if (pid <= 0)
+		pid = pidfd_pid(fd[0]);
+	if (pid <= 0)
+		return false;
+	supervisor_as_tool(cmd, fd[0], pid, true);
+	return true;
+}
+
+int leash_prepare(const struct supervisor *cfg, struct leash *l, const char *name)
+{
+	int s[2];
+	pid_t pid;
+
+	/* A socket, not a pipe: COMMAND announces itself over it, and its hang-up is the
+	 * holder's end all the same. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, s) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct supervisor cmd = *cfg;
+
+		close(s[1]);
+		watcher_setup(&cmd, s[0], cfg->cfg.verbose, name);
+		if (!await_command(s[0], &cmd))
+			_exit(0);
+		watch(&cmd, s[0]);
+	}
+	close(s[0]);
+	if (pid < 0 || (l->watcher_pidfd = ar_pidfd_open(pid)) < 0) {
+		int e = errno;
+
+		/* Our unreaped child: its pid names nobody else. It has nothing to leash. */
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		close(s[1]);
+		errno = e;
+		return -1;
+	}
+	l->watcher_pid = pid;
+	l->lifeline = s[1];
+	return 0;
+}
+
+/* The clone3 pidfd carries the kernel's leash: a watcher holding a copy would keep COMMAND
+ * alive after the holder's death. It gets a pidfd of its own, which names COMMAND as long as
+ * COMMAND has not exited, as checked after opening it; or -1. */
+static int own_pidfd(const struct supervise_config *cfg)
+{
+	struct pollfd gone = {cfg->pidfd, POLLIN, 0};
+	int fd = ar_pidfd_open(cfg->pid);
+
+	if (fd >= 0 && poll(&gone, 1, 0) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int leash_start(const struct supervisor *cmd, struct leash *l, bool orphan, bool kernel,
+		const char *name)
 {
 	struct supervisor copy = *cmd;
 	int p[2];
 	pid_t pid;
 
 	if (kernel) {
-		struct pollfd gone = {cmd->pidfd, POLLIN, 0};
-
-		/* The clone3 pidfd carries the kernel's leash: a watcher holding a copy would keep
-		 * COMMAND alive after the holder's death. It gets a pidfd of its own, which names
-		 * COMMAND as long as COMMAND has not exited, as checked after opening it. */
-		copy.pidfd = ar_pidfd_open(cmd->pid);
-		if (copy.pidfd < 0 || poll(&gone, 1, 0) != 0) {
-			if (copy.pidfd >= 0)
-				close(copy.pidfd);
+		copy.cfg.pidfd = own_pidfd(&cmd->cfg);
+		if (copy.cfg.pidfd < 0) {
 			l->watcher_pid = 0;
 			l->watcher_pidfd = l->lifeline = -1;
 			return 0;
@@ -120,10 +201,10 @@ int leash_start(const struct supervisor *cmd, struct leash *l, bool orphan, bool
 		 * program, which must not inherit a child it did not fork. */
 		if (orphan && fork() != 0)
 			_exit(0);
-		watcher(&copy, p[0], cmd->verbose);
+		watcher(&copy, p[0], cmd->cfg.verbose, name);
 	}
 	if (kernel)
-		close(copy.pidfd);
+		close(copy.cfg.pidfd);
 	close(p[0]);
 	l->lifeline = p[1];
 	if (orphan) {

@@ -19,18 +19,19 @@
 
 #include "contain.h"
 #include "parent.h"
-#include "supervise.h"
 #include "util.h"
 
-void parent_watch(struct supervisor *sv)
+pid_t parent_watch(void)
 {
-	sv->ppid = getppid();
+	pid_t ppid = getppid();
+
 	if (prctl(PR_SET_PDEATHSIG, PARENT_DEATH_SIGNAL) < 0)
 		err(EXIT_TOOL_FAILURE, "--die-with-parent: cannot set the parent-death signal");
 	/* Gone between the getppid() and the prctl(): nothing would ever fire. */
-	if (getppid() != sv->ppid)
+	if (getppid() != ppid)
 		errx(EXIT_TOOL_FAILURE, "--die-with-parent: parent %d is gone already; COMMAND "
-					"not started", (int)sv->ppid);
+					"not started", (int)ppid);
+	return ppid;
 }
 
 enum parent_news parent_news(pid_t ppid, const struct signalfd_siginfo *si)

@@ -10,13 +10,12 @@
  * TERM would be ambiguous). The loop reads it from its signalfd like any other. */
 #define PARENT_DEATH_SIGNAL SIGRTMAX
 
-struct supervisor;
-
 /* --die-with-parent, after supervise_signals() (which blocks PARENT_DEATH_SIGNAL and reads
- * it from its signalfd when sv->die_with_parent is set): arms PR_SET_PDEATHSIG on the
- * calling process and stores the parent in sv->ppid. Dies with 125 when the parent is gone
- * already (COMMAND must not start then) or the prctl fails. */
-void parent_watch(struct supervisor *sv);
+ * it from its signalfd when the configuration's die_with_parent is set): arms
+ * PR_SET_PDEATHSIG on the calling process and returns the parent (for parent_news). Dies
+ * with 125 when the parent is gone already (COMMAND must not start then) or the prctl
+ * fails. */
+pid_t parent_watch(void);
 
 /* What a signal read from the signalfd says about the parent recorded by parent_watch. */
 enum parent_news {

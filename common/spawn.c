@@ -61,6 +61,7 @@ static const char *const stage_names[] = {
 	[SPAWN_PIPE] = "pipe2",
 	[SPAWN_UIDMAP] = "uid_map",
 	[SPAWN_PIDFD_OPEN] = "pidfd_open",
+	[SPAWN_LEASH] = "leash watcher",
 };
 
 const char *spawn_stage_name(enum spawn_stage stage)
@@ -85,6 +86,21 @@ static noreturn void child_fail(int pipefd, enum spawn_stage stage, int err)
 
 	(void)!write(pipefd, &r, sizeof(r));
 	_exit(stage == SPAWN_EXEC ? exec_errno_status(err) : EXIT_TOOL_FAILURE);
+}
+
+/* In COMMAND (or its namespace's init), before anything of COMMAND's runs: sends a pidfd of
+ * itself, and its pid when the watcher can read it that way (not from a new namespace,
+ * where getpid() is 1), to the leash watcher that waits for it. Async-signal-safe. */
+static void announce(const struct spawn_req *req, int pipefd)
+{
+	pid_t pid = req->ns ? 0 : getpid();
+	int self = ar_pidfd_open(getpid());
+
+	if (self < 0)
+		child_fail(pipefd, SPAWN_PIDFD_OPEN, errno);
+	if (send_fds(req->leash_sock, &pid, sizeof(pid), &self, 1) < 0)
+		child_fail(pipefd, SPAWN_LEASH, errno);
+	close(self);
 }
 
 /* Runs in the child between clone and execve: async-signal-safe calls only. */
@@ -125,6 +141,8 @@ static noreturn void child_exec(const struct spawn_req *req, int pipefd, pid_t p
 		if (getppid() != parent)
 			syscall(SYS_tgkill, getpid(), gettid(), req->pdeathsig);
 	}
+	if (req->leash_sock > 0)
+		announce(req, pipefd);
 	/* A Ctrl-Z (or a background read's SIGTTIN) that arrived since the clone is pending
 	 * here; delivered now it would stop us before execve, with the tool blocked reading
 	 * the report pipe and unable to follow the stop. Drop it: the tool got its own copy
@@ -203,28 +221,7 @@ static void send_report(int fd, const int *fds, int nfds, pid_t pid)
 /* 1 with a record (and its fds, close-on-exec, -1 where none came), 0 at end of file. */
 static int read_report(int fd, struct report *r, int fds[2])
 {
-	union {
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {r, sizeof(*r)};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-	struct cmsghdr *c;
-	ssize_t n;
-
-	fds[0] = fds[1] = -1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof(u.buf);
-	do
-		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	for (c = CMSG_FIRSTHDR(&msg); n > 0 && c; c = CMSG_NXTHDR(&msg, c)) {
-		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(fds, CMSG_DATA(c), sizeof(int) * (k > 2 ? 2 : k));
-	}
-	return n == (ssize_t)sizeof(*r) ? 1 : 0;
+	return recv_fds(fd, r, sizeof(*r), fds) == (ssize_t)sizeof(*r) ? 1 : 0;
 }
 
 /* The socket both ends of which are close-on-exec; -1 with errno. */
@@ -252,6 +249,8 @@ static noreturn void orphan_parent(const struct spawn_req *req, int up, int hold
 	inner.pdeathsig = 0;
 	if (spawn_command(&inner, &res) < 0)
 		child_fail(up, res.stage, res.err);
+	if (req->leash_sock > 0)
+		close(req->leash_sock);
 	fds[0] = res.pidfd;
 	fds[1] = res.cmd_pidfd;
 	send_report(up, fds, res.cmd_pidfd != res.pidfd ? 2 : 1, res.cmd_pid);
@@ -276,6 +275,11 @@ static noreturn void ns_init(const struct spawn_req *req, int up, int sync)
 	int sfd;
 	char c;
 
+	if (req->leash_sock > 0) {
+		announce(req, up);
+		close(req->leash_sock);
+		inner.leash_sock = 0;
+	}
 	if (sync >= 0) {
 		while (read(sync, &c, 1) < 0 && errno == EINTR)
 			;
@@ -367,11 +371,11 @@ static int vm_orphan(void *arg)
 
 /* Returns the child's pid (0: the kernel or a seccomp profile refused this clone; fall
  * back), with *PIDFD, or -1 with errno. */
-static pid_t spawn_vm(const struct spawn_req *req, int p[2], int *pidfd)
+static pid_t spawn_vm(const struct spawn_req *req, int p[2], int *pidfd, pid_t parent)
 {
 	size_t argc = 0, size;
 	char *stack;
-	struct vm_child c = {req, p[1], p[0], getpid(), NULL, 0, -1, 0};
+	struct vm_child c = {req, p[1], p[0], parent, NULL, 0, -1, 0};
 	pid_t pid;
 	int e;
 
@@ -531,9 +535,6 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 
 	memset(res, 0, sizeof(*res));
 	res->pidfd = res->cmd_pidfd = res->hold = res->inter_pidfd = -1;
-	/* An ignored SIGCHLD inherited from our caller would have the kernel reap our children
-	 * behind our back, and their status would be lost. */
-	signal(SIGCHLD, SIG_DFL);
 	/* In orphan mode the intermediate is a plain child; the namespaces are its child's. */
 	if (req->orphan)
 		outer.ns = NULL;
@@ -543,7 +544,7 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 		return -1;
 	}
 	res->method = "clone";
-	pid = vm ? spawn_vm(req, p, &pidfd) : 0;
+	pid = vm ? spawn_vm(req, p, &pidfd, parent) : 0;
 	vm = pid != 0;
 	if (!vm && open_channels(req, &outer, p, hold, sync, res) < 0)
 		return -1;
@@ -560,10 +561,11 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 			close(hold[1]);
 		return -1;
 	}
-	/* Both sides call setpgid, so the group exists whichever runs first (as shells do). */
-	if (req->pgrp == SPAWN_PGRP_NEW && !req->orphan)
+	/* Both sides call setpgid, so the group exists whichever runs first (as shells do).
+	 * Not after the fast path: the child has run its own setpgid before we resumed. */
+	if (req->pgrp == SPAWN_PGRP_NEW && !req->orphan && !vm)
 		setpgid(pid, pid);
-	if (req->pgrp == SPAWN_PGRP_JOIN && !req->orphan)
+	if (req->pgrp == SPAWN_PGRP_JOIN && !req->orphan && !vm)
 		setpgid(pid, req->pgid);
 	res->pid = pid;
 	res->pidfd = pidfd;

@@ -20,7 +20,7 @@ enum spawn_pgrp {
 enum spawn_stage {
 	SPAWN_OK, SPAWN_SETSID, SPAWN_SETPGID, SPAWN_TCSETPGRP, SPAWN_DEVNULL, SPAWN_NNP,
 	SPAWN_PDEATHSIG, SPAWN_EXEC, SPAWN_FORK, SPAWN_SIGNALFD, SPAWN_CLONE3, SPAWN_CLONE,
-	SPAWN_SOCKETPAIR, SPAWN_PIPE, SPAWN_UIDMAP, SPAWN_PIDFD_OPEN,
+	SPAWN_SOCKETPAIR, SPAWN_PIPE, SPAWN_UIDMAP, SPAWN_PIDFD_OPEN, SPAWN_LEASH,
 };
 
 const char *spawn_stage_name(enum spawn_stage stage);
@@ -42,6 +42,10 @@ struct spawn_req {
 	const struct pidns *ns; /* COMMAND runs under an init of ours in a new PID namespace
 				 * (see pidns.h), or NULL */
 	const sigset_t *mask; /* the caller's original mask, restored in COMMAND */
+	int leash_sock;	  /* > 0: before its execve, COMMAND (with ns, its init) sends a
+			   * pidfd of itself here, to a leash watcher started before it (see
+			   * leash_prepare), so that no moment exists when COMMAND runs
+			   * unwatched; a failed send fails the start */
 };
 
 struct spawn_res {

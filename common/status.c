@@ -76,6 +76,9 @@ void status_end(struct status_stream *s, int status, bool timed_out, bool killed
 	     rss[32] = "null";
 	struct rusage ru;
 
+	/* Nothing to format for nobody: snprintf's code is not even paged in. */
+	if (s->fd < 0 || s->broken)
+		return;
 	if (WIFEXITED(status))
 		snprintf(code, sizeof(code), "%d", WEXITSTATUS(status));
 	else

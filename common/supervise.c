@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,20 +66,22 @@ static bool job_controlled(pid_t job)
 
 int supervise_signals(struct supervisor *sv, sigset_t *orig)
 {
+	const struct supervise_config *cfg = &sv->cfg;
+	struct supervise_state *st = &sv->st;
 	sigset_t block;
 
 	/* Not asking which of them our caller ignores (nohup, `trap '' TERM`): that is one
 	 * sigaction(2) per signal, some 50 system calls at every start. Blocked, an ignored
 	 * signal is queued instead of discarded (signal(7)); on_signal drops it when read. */
 	sigemptyset(&block);
-	sigemptyset(&sv->relay);
+	sigemptyset(&st->relay);
 	for (size_t i = 0; i < sizeof(relayable) / sizeof(relayable[0]); i++)
-		sigaddset(&sv->relay, relayable[i]);
+		sigaddset(&st->relay, relayable[i]);
 	for (int s = SIGRTMIN; s <= SIGRTMAX; s++)
-		sigaddset(&sv->relay, s);
-	block = sv->relay;
+		sigaddset(&st->relay, s);
+	block = st->relay;
 	/* Even when the caller ignores it: blocked, it is queued all the same. */
-	if (sv->die_with_parent)
+	if (cfg->die_with_parent)
 		sigaddset(&block, PARENT_DEATH_SIGNAL);
 	/* Job control and our own plumbing: read from the signalfd, never relayed as is. */
 	sigaddset(&block, SIGCHLD);
@@ -89,11 +92,11 @@ int supervise_signals(struct supervisor *sv, sigset_t *orig)
 	sigaddset(&block, SIGTSTP);
 	if (sigprocmask(SIG_BLOCK, &block, orig) < 0)
 		return -1;
-	sv->sfd = signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK);
-	sv->next_step = -1;
-	sv->job_pgrp = getpgrp();
-	sv->job_control = job_controlled(sv->job_pgrp);
-	return sv->sfd < 0 ? -1 : 0;
+	st->sfd = signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK);
+	st->next_step = -1;
+	st->job_pgrp = getpgrp();
+	st->job_control = job_controlled(st->job_pgrp);
+	return st->sfd < 0 ? -1 : 0;
 }
 
 /* A terminal among fds 0-2 whose foreground process group is PG, or -1. */
@@ -117,9 +120,87 @@ static int high_fd(int fd)
 	return high;
 }
 
+/* AddressSanitizer cannot follow a child onto a stack of its own (see spawn.c): the
+ * sanitizer build forks its holder. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HOLDER_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HOLDER_SANITIZED 1
+#endif
+#endif
+#ifndef HOLDER_SANITIZED
+#define HOLDER_SANITIZED 0
+#endif
+
+#if !HOLDER_SANITIZED && (defined(__x86_64__) || defined(__aarch64__))
+#define HOLDER_SHARES_MEMORY 1
+
+/* A system call that returns -errno and writes nothing else: the holder shares our memory,
+ * thread-local errno included, and runs beside us. */
+static long holder_call(long nr, long a, long b, long c)
+{
+#if defined(__x86_64__)
+	long r;
+
+	__asm__ volatile("syscall" : "=a"(r) : "0"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+	return r;
+#else
+	register long x8 __asm__("x8") = nr;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+
+	__asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
+	return x0;
+#endif
+}
+
+/* One holder per process, so its stack and its arguments are static: the holder reads them
+ * after group_holder has returned. */
+static char holder_stack[8192] __attribute__((aligned(64)));
+static struct {
+	int r, w;
+	const char *name;
+} holder_args;
+
+static int hold_in_shared_memory(void *unused)
+{
+	int r = holder_args.r;
+	char c;
+
+	(void)unused;
+	holder_call(SYS_setpgid, 0, 0, 0);
+	holder_call(SYS_prctl, PR_SET_NAME, (long)holder_args.name, 0);
+	if ((r > 0 && holder_call(SYS_close_range, 0, r - 1, 0) < 0) ||
+	    holder_call(SYS_close_range, r + 1, ~0U, 0) < 0) {
+		/* Before Linux 5.9: the pipe's other end and the caller's stdio at least. */
+		holder_call(SYS_close, holder_args.w, 0, 0);
+		for (int fd = 0; fd <= 2; fd++)
+			if (fd != r)
+				holder_call(SYS_close, fd, 0, 0);
+	}
+	while (holder_call(SYS_read, r, (long)&c, 1) == -EINTR)
+		;
+	holder_call(SYS_exit, 0, 0, 0);
+	return 0;
+}
+#else
+#define HOLDER_SHARES_MEMORY 0
+#endif
+
 /* The leader of a group for COMMAND when we must stay in the job's group: a child that
- * only waits, its signals blocked, until we are gone (end of file on our pipe). */
-static pid_t group_holder(int *hold, const char *name)
+ * only waits, its signals blocked, until we are gone (end of file on our pipe). It returns
+ * the holder's pid, with a pidfd for it in *PIDFD.
+ *
+ * The holder shares our memory (CLONE_VM) where it can: a fork copies our page tables and
+ * makes every page we write afterwards a copy-on-write fault, and its exit, which we wait
+ * for, tears its copy down again. That was a fifth of autoreap --wait's time at each start
+ * (bench/results/profile.md). Sharing is safe because the holder touches nothing of ours:
+ * raw system calls on a static stack of its own, its own fd table and signal dispositions
+ * (no CLONE_FILES, no CLONE_SIGHAND); our exit leaves the memory to it until it reads end of
+ * file and exits too. */
+static pid_t group_holder(int *hold, int *pidfd, const char *name)
 {
 	int p[2];
 	pid_t pid;
@@ -127,7 +208,16 @@ static pid_t group_holder(int *hold, const char *name)
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
-	pid = fork();
+	*pidfd = -1;
+#if HOLDER_SHARES_MEMORY
+	holder_args.r = p[0];
+	holder_args.w = p[1];
+	holder_args.name = name;
+	pid = clone(hold_in_shared_memory, holder_stack + sizeof(holder_stack),
+		    CLONE_VM | CLONE_PIDFD | SIGCHLD, NULL, pidfd);
+	if (pid < 0 && (errno == ENOSYS || errno == EPERM || errno == EINVAL))
+#endif
+		pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);
 		prctl(PR_SET_NAME, name);
@@ -155,7 +245,7 @@ static pid_t group_holder(int *hold, const char *name)
 }
 
 /* The holder child must be gone, and reaped, however we exit (spawn_die, err). */
-static struct supervisor *held;
+static struct supervise_state *held;
 
 static void release_at_exit(void)
 {
@@ -165,50 +255,53 @@ static void release_at_exit(void)
 
 void supervise_lead_group(struct supervisor *sv, const char *holder_name)
 {
+	struct supervise_config *cfg = &sv->cfg;
+	struct supervise_state *st = &sv->st;
 	pid_t job = getpgrp(), leader = getpid();
-	int fd;
+	int fd, leader_fd = -1;
 
-	sv->tty_fd = -1;
-	sv->in_group = true;
+	st->tty_fd = -1;
+	st->in_group = true;
 	/* As PID 1 of a namespace (a container's init) no shell's fg can reach our caller's
 	 * group, and COMMAND should be pid 2: we lead the group ourselves. */
-	if (job != leader && !sv->holder && holder_name && leader != 1) {
+	if (job != leader && !cfg->holder && holder_name && leader != 1) {
 		/* Not the job's leader (a pipeline's last command, a recipe of make): the job's
 		 * group must keep us, since a shell's fg continues that group, and it may have no
 		 * other member left. A holder child leads COMMAND's group instead. */
-		leader = group_holder(&sv->group_hold, holder_name);
+		leader = group_holder(&st->group_hold, &fd, holder_name);
 		if (leader < 0)
 			err(EXIT_TOOL_FAILURE, "cannot create a process group");
-		sv->group_holder = leader;
-		sv->in_group = false;
-		held = sv;
+		leader_fd = fd;
+		st->group_holder = leader;
+		st->in_group = false;
+		held = st;
 		atexit(release_at_exit);
 	} else if (job != leader && setpgid(0, 0) < 0) {
 		/* A keeper: its holder stays in the job's group. */
 		err(EXIT_TOOL_FAILURE, "cannot create a process group");
 	}
-	if (job != getpid() || !sv->in_group) {
+	if (job != getpid() || !st->in_group) {
 		/* SIGTTOU is blocked, so we may hand the terminal on. A command started in the
 		 * background of a script (SIGINT ignored) never takes it. */
 		fd = tty_held_by(job);
 		if (fd >= 0 && !ignored(SIGINT) && tcsetpgrp(fd, leader) == 0)
-			sv->tty_fd = fd;
+			st->tty_fd = fd;
 	}
-	fd = high_fd(ar_pidfd_open(leader));
+	fd = high_fd(leader_fd >= 0 ? leader_fd : ar_pidfd_open(leader));
 	if (fd < 0)
 		err(EXIT_TOOL_FAILURE, "cannot open a pidfd for the process group");
-	sv->pgid = leader;
-	sv->pgfd = fd;
-	sv->group = true;
+	st->pgid = leader;
+	st->pgfd = fd;
+	cfg->group = true;
 }
 
-void supervise_release_group(struct supervisor *sv)
+void supervise_release_group(struct supervise_state *st)
 {
-	if (sv->group_holder <= 0)
+	if (st->group_holder <= 0)
 		return;
-	close(sv->group_hold);
-	waitpid(sv->group_holder, NULL, 0);
-	sv->group_holder = 0;
+	close(st->group_hold);
+	waitpid(st->group_holder, NULL, 0);
+	st->group_holder = 0;
 }
 
 /* T + D without wrapping: a duration near the longest one parse_duration takes (292
@@ -219,106 +312,117 @@ static int64_t deadline(int64_t t, int64_t d)
 	return d > INT64_MAX - t ? INT64_MAX : t + d;
 }
 
-static int signal_command(struct supervisor *sv, int sig)
+static int signal_command(const struct supervise_config *cfg, struct supervise_state *st,
+			  int sig)
 {
 	pid_t pg;
 
-	if (!sv->group)
-		return pidfd_kill(sv->pidfd, sig);
+	if (!cfg->group)
+		return pidfd_kill(cfg->pidfd, sig);
 	/* KILL and STOP cannot be read from the signalfd and dropped: not to ourselves. */
-	if (sv->in_group && (sig == SIGKILL || sig == SIGSTOP))
-		return pgrp_kill_others(sv->pgid, getpid(), sig) >= 0 ? 0 : -1;
+	if (st->in_group && (sig == SIGKILL || sig == SIGSTOP))
+		return pgrp_kill_others(st->pgid, getpid(), sig) >= 0 ? 0 : -1;
 	/* Our own copy is dropped when read. Its ssi_pid is not always ours (seen as 0 on
 	 * 6.18 with a PID namespace's init in the group), so it is also remembered here. */
-	if (sv->in_group && sig > 0 && sig < 65)
-		sv->self_sent |= 1ULL << (sig - 1);
+	if (st->in_group && sig > 0 && sig < 65)
+		st->self_sent |= 1ULL << (sig - 1);
 	/* COMMAND itself left the group (setsid(1) execs in place now): it is reached
 	 * directly, as timeout(1) reaches its child. */
-	if (sv->pgid && pidfd_pgid(sv->pidfd, sv->pid, &pg) == 0 && pg != sv->pgid)
-		pidfd_kill(sv->pidfd, sig);
+	if (st->pgid && pidfd_pgid(cfg->pidfd, cfg->pid, &pg) == 0 && pg != st->pgid)
+		pidfd_kill(cfg->pidfd, sig);
 	/* Through the leader's pidfd, the group is reached even once its leader (we, for the
 	 * leash watcher) has been reaped. */
-	return pidfd_kill_group(sv->pgfd >= 0 ? sv->pgfd : sv->pidfd, sv->pgid ? sv->pgid : sv->pid,
-				sig) < 0 ?
+	return pidfd_kill_group(st->pgfd >= 0 ? st->pgfd : cfg->pidfd,
+				st->pgid ? st->pgid : cfg->pid, sig) < 0 ?
 		       -1 :
 		       0;
 }
 
-int supervise_signal(struct supervisor *sv, int sig)
+/* Sends SIG to COMMAND (its group when cfg->group); returns 0 or -1. */
+static int supervise_signal(const struct supervise_config *cfg, struct supervise_state *st,
+			    int sig)
 {
-	int r = signal_command(sv, sig);
+	int r = signal_command(cfg, st, sig);
 
 	/* What escaped the process group (setsid, double forks) is reached too. */
-	if (sv->contain == CONTAIN_SUBREAPER)
-		tree_signal(sig, sv->spare);
-	else if (sv->contain == CONTAIN_CGROUP && sv->cg)
-		cgroup_signal(sv->cg, sig);
+	if (cfg->contain == CONTAIN_SUBREAPER)
+		tree_signal(sig, cfg->spare);
+	else if (cfg->contain == CONTAIN_CGROUP && cfg->cg)
+		cgroup_signal(cfg->cg, sig);
 	return r;
 }
 
 /* The process group the ladder targets: ours (or our holder child's) when COMMAND joined
  * it, else COMMAND's own, which outlives COMMAND while members are left (a hand-off's
  * watcher: COMMAND leads its group there, and may die of the ladder's first step). */
-static pid_t ladder_pgid(const struct supervisor *sv)
+static pid_t ladder_pgid(const struct supervise_config *cfg, const struct supervise_state *st)
 {
-	return sv->pgid ? sv->pgid : sv->pid;
+	return st->pgid ? st->pgid : cfg->pid;
 }
 
 /* Whether anything of COMMAND's tree is left, reaping what has ended (subreaper). */
-static bool tree_left(struct supervisor *sv)
+static bool tree_left(const struct supervise_config *cfg, const struct supervise_state *st)
 {
-	if (sv->contain == CONTAIN_SUBREAPER) {
-		tree_reap(sv->spare, 0);
-		return tree_children(sv->spare, 0) > 0;
+	if (cfg->contain == CONTAIN_SUBREAPER) {
+		tree_reap(cfg->spare, 0);
+		return tree_children(cfg->spare, 0) > 0;
 	}
-	if (sv->contain == CONTAIN_CGROUP && sv->cg)
-		return cgroup_populated(sv->cg);
+	if (cfg->contain == CONTAIN_CGROUP && cfg->cg)
+		return cgroup_populated(cfg->cg);
 	/* The process group: a ladder once running goes on until nothing of the group is left
 	 * (services started with & that ignore the signal that ended COMMAND); when COMMAND
 	 * exits on its own, the rest of its group is left alone, as timeout(1) leaves it. */
-	return sv->group && sv->next_step >= 0 &&
-	       pgrp_others(ladder_pgid(sv), sv->in_group ? getpid() : 0, sv->group_holder,
+	return cfg->group && st->next_step >= 0 &&
+	       pgrp_others(ladder_pgid(cfg, st), st->in_group ? getpid() : 0, st->group_holder,
 			   false) > 0;
 }
 
-static pid_t job_pgrp(const struct supervisor *sv)
+static pid_t job_pgrp(const struct supervise_state *st)
 {
-	return sv->job_pgrp ? sv->job_pgrp : getpgrp();
+	return st->job_pgrp ? st->job_pgrp : getpgrp();
 }
 
-void supervise_restore_tty(const struct supervisor *sv)
+/* The lifeline, until it hangs up; or -1. */
+static int lifeline(const struct supervise_config *cfg, const struct supervise_state *st)
 {
-	/* The group we gave the terminal to: in a PID namespace COMMAND (sv->pid) is its init's
-	 * pid, which never was the group. */
-	if (sv->tty_fd >= 0 && sv->pgid && tcgetpgrp(sv->tty_fd) == sv->pgid)
-		tcsetpgrp(sv->tty_fd, job_pgrp(sv));
+	return st->hung_up ? -1 : cfg->leash_fd;
 }
 
-static void signal_record(const struct supervisor *sv, int sig, bool relayed, int64_t t)
+void supervise_restore_tty(const struct supervise_state *st)
 {
-	if (sv->status)
-		status_emit(sv->status,
+	/* The group we gave the terminal to: in a PID namespace COMMAND's pid (cfg->pid) is its
+	 * init's, which never was the group. */
+	if (st->tty_fd >= 0 && st->pgid && tcgetpgrp(st->tty_fd) == st->pgid)
+		tcsetpgrp(st->tty_fd, job_pgrp(st));
+}
+
+static void signal_record(const struct supervise_config *cfg, const struct supervise_state *st,
+			  int sig, bool relayed, int64_t t)
+{
+	if (cfg->status)
+		status_emit(cfg->status,
 			    "{\"event\":\"signal\",\"signal\":\"%s\",\"target\":\"%s\","
 			    "\"relayed\":%s,\"elapsed\":%.3f}",
-			    signal_name(sig), sv->group ? "group" : "process",
-			    relayed ? "true" : "false", ns_to_s(t - sv->start_ns));
+			    signal_name(sig), cfg->group ? "group" : "process",
+			    relayed ? "true" : "false", ns_to_s(t - st->start_ns));
 }
 
 /* -v: one line per signal sent, in timeout(1)'s words; -vv adds the details. */
-static void say_sent(const struct supervisor *sv, int sig, bool relayed, int64_t t)
+static void say_sent(const struct supervise_config *cfg, const struct supervise_state *st, int sig,
+		     bool relayed, int64_t t)
 {
 	/* timeout -s 0 names the null signal as the shell's trap does. */
 	const char *name = sig == 0 ? "EXIT" : signal_name(sig);
 
-	if (!sv->verbose)
+	if (!cfg->verbose)
 		return;
-	if (!sv->name)
-		warnx("sending signal %s to %d", name, (int)sv->pid);
-	else if (sv->verbose == 1)
-		warnx("sending signal %s to command '%s'", name, sv->name);
+	if (!cfg->name)
+		warnx("sending signal %s to %d", name, (int)cfg->pid);
+	else if (cfg->verbose == 1)
+		warnx("sending signal %s to command '%s'", name, cfg->name);
 	else
-		warnx("sending signal %s to command '%s' (pid %d, after %.2fs%s)", name, sv->name,
-		      (int)sv->pid, ns_to_s(t - sv->start_ns), relayed ? ", relayed" : "");
+		warnx("sending signal %s to command '%s' (pid %d, after %.2fs%s)", name, cfg->name,
+		      (int)cfg->pid, ns_to_s(t - st->start_ns), relayed ? ", relayed" : "");
 }
 
 /* The ladder of the leash and of the leftovers' clean-up always ends in KILL, also when the
@@ -343,43 +447,43 @@ static int first_real_step(const struct ladder *l)
 	return i;
 }
 
-static void run_step(struct supervisor *sv)
+static void run_step(const struct supervise_config *cfg, struct supervise_state *st)
 {
-	int sig = sv->ladder.sig[sv->next_step];
+	int sig = st->ladder.sig[st->next_step];
 	int64_t t = now_ns();
 
-	supervise_signal(sv, sig);
+	supervise_signal(cfg, st, sig);
 	/* A stopped COMMAND cannot act on a catchable signal until it is continued. Not in
 	 * the foreground: timeout(1) sends no SIGCONT there (it upsets debuggers). */
-	if (sig != SIGKILL && sig != SIGSTOP && !sv->foreground)
-		supervise_signal(sv, SIGCONT);
+	if (sig != SIGKILL && sig != SIGSTOP && !cfg->foreground)
+		supervise_signal(cfg, st, SIGCONT);
 	if (sig == SIGKILL)
-		sv->sent_kill = true;
-	say_sent(sv, sig, false, t);
-	signal_record(sv, sig, false, t);
-	sv->next_step++;
-	if (sv->next_step >= sv->ladder.n)
-		sv->next_step = -1;
+		st->sent_kill = true;
+	say_sent(cfg, st, sig, false, t);
+	signal_record(cfg, st, sig, false, t);
+	st->next_step++;
+	if (st->next_step >= st->ladder.n)
+		st->next_step = -1;
 	else
-		sv->step_at = deadline(t, sv->ladder.grace_ns);
+		st->step_at = deadline(t, st->ladder.grace_ns);
 }
 
 /* Starts the ladder at step FIRST unless it is already running further on. */
-static void start_ladder(struct supervisor *sv, int first, int64_t delay)
+static void start_ladder(struct supervise_state *st, int first, int64_t delay)
 {
-	if (first >= sv->ladder.n || (sv->next_step >= 0 && sv->next_step >= first))
+	if (first >= st->ladder.n || (st->next_step >= 0 && st->next_step >= first))
 		return;
-	sv->next_step = first;
-	sv->step_at = deadline(now_ns(), delay);
+	st->next_step = first;
+	st->step_at = deadline(now_ns(), delay);
 }
 
 /* Continued (fg or bg): the terminal back to COMMAND's group if the shell made the job the
  * foreground one again, and COMMAND continued either way. */
-static void resume(struct supervisor *sv)
+static void resume(const struct supervise_config *cfg, struct supervise_state *st)
 {
-	if (sv->tty_fd >= 0 && tcgetpgrp(sv->tty_fd) == job_pgrp(sv))
-		tcsetpgrp(sv->tty_fd, sv->pgid);
-	supervise_signal(sv, SIGCONT);
+	if (st->tty_fd >= 0 && tcgetpgrp(st->tty_fd) == job_pgrp(st))
+		tcsetpgrp(st->tty_fd, st->pgid);
+	supervise_signal(cfg, st, SIGCONT);
 }
 
 /* COMMAND stopped with SIG (Ctrl-Z, TSTP, a background read's TTIN or write's TTOU): stop
@@ -387,19 +491,19 @@ static void resume(struct supervisor *sv)
  * `fg` continues us here. Only when a job-control shell can continue us: otherwise COMMAND
  * stays stopped, and the timeout (the ladder sends CONT after each catchable step) ends it,
  * as timeout(1) does. */
-static void stop_like(struct supervisor *sv, int sig)
+static void stop_like(const struct supervise_config *cfg, struct supervise_state *st, int sig)
 {
-	pid_t job = job_pgrp(sv);
+	pid_t job = job_pgrp(st);
 	bool moved = false;
 	sigset_t one, cont;
 
 	/* A keeper whose holder is gone has nobody to continue it. */
-	if (!sv->job_control || (sv->holder && sv->leash_fd < 0))
+	if (!st->job_control || (cfg->holder && lifeline(cfg, st) < 0))
 		return;
-	supervise_restore_tty(sv);
+	supervise_restore_tty(st);
 	/* The shell continues the job's group: be in it while stopped (a keeper is continued
 	 * by its holder instead). The group we lead lives on in COMMAND. */
-	if (!sv->holder && getpgrp() != job) {
+	if (!cfg->holder && getpgrp() != job) {
 		if (setpgid(0, job) < 0)
 			return;
 		moved = true;
@@ -417,127 +521,139 @@ static void stop_like(struct supervisor *sv, int sig)
 	sigemptyset(&cont);
 	sigaddset(&cont, SIGCONT);
 	sigtimedwait(&cont, NULL, &(struct timespec){0, 0});
-	resume(sv);
+	resume(cfg, st);
 }
 
-static void follow_stop(struct supervisor *sv)
+static void follow_stop(const struct supervise_config *cfg, struct supervise_state *st)
 {
 	siginfo_t si;
 
 	memset(&si, 0, sizeof(si));
-	if (!sv->parent ||
-	    waitid((idtype_t)P_PIDFD, (id_t)sv->pidfd, &si, WSTOPPED | WNOHANG) < 0 ||
+	if (!cfg->parent ||
+	    waitid((idtype_t)P_PIDFD, (id_t)cfg->pidfd, &si, WSTOPPED | WNOHANG) < 0 ||
 	    si.si_pid == 0)
 		return;
 	/* Only job-control stops are followed; a SIGSTOP sent to COMMAND by someone else is
 	 * between them and COMMAND (timeout(1) does not follow it either). */
 	if (si.si_status == SIGSTOP)
 		return;
-	stop_like(sv, si.si_status);
+	stop_like(cfg, st, si.si_status);
 }
 
 /* Whether a relayed SIG stands for a step of the ladder, the steps after it following: TERM,
  * HUP and INT, the ladder's own first signal, and for timeout(1) QUIT too (each of those
  * starts its -k countdown there). */
-static bool continues_ladder(const struct supervisor *sv, int sig)
+static bool continues_ladder(const struct supervise_config *cfg, const struct supervise_state *st,
+			     int sig)
 {
-	return sig == SIGTERM || sig == SIGHUP || sig == SIGINT || sig == sv->ladder.sig[0] ||
-	       (sv->timeout_compat && sig == SIGQUIT);
+	return sig == SIGTERM || sig == SIGHUP || sig == SIGINT || sig == st->ladder.sig[0] ||
+	       (cfg->timeout_compat && sig == SIGQUIT);
 }
 
-/* SIG arrived; KERNEL: from the terminal (Ctrl-C, Ctrl-Z, a background read), sent to the
- * terminal's foreground group, which COMMAND's group is when we are a member of it. */
-static void on_signal(struct supervisor *sv, int sig, bool kernel)
+/* Job control and our own plumbing, never relayed as they are: returns false for any other
+ * SIG. DIRECT: COMMAND got SIG from the terminal too (see on_signal). */
+static bool on_plumbing(const struct supervise_config *cfg, struct supervise_state *st, int sig,
+			bool direct)
 {
-	bool direct = kernel && sv->in_group;
-	int pos;
-
-	if (sig == SIGALRM && sv->alrm_fires && !ignored(sig)) {
-		/* timeout(1) counts a SIGALRM it receives as its own timer firing, so that
-		 * `timeout -s ALRM 30 timeout 25 cmd` cascades. */
-		sv->timed_out = true;
-		start_ladder(sv, 0, 0);
-		return;
-	}
 	switch (sig) {
 	case SIGCHLD:
-		if (sv->contain == CONTAIN_SUBREAPER)
-			tree_reap(sv->pid, sv->spare);
+		if (cfg->contain == CONTAIN_SUBREAPER)
+			tree_reap(cfg->pid, cfg->spare);
 		else if (getpid() == 1)
 			/* PID 1 of a namespace adopts every orphan in it. */
-			init_reap(sv->pid, sv->spare);
-		follow_stop(sv);
-		return;
+			init_reap(cfg->pid, cfg->spare);
+		follow_stop(cfg, st);
+		return true;
 	case SIGCONT:
-		resume(sv);
-		return;
+		resume(cfg, st);
+		return true;
 	case SIGTSTP:
 	case SIGTTIN:
 	case SIGTTOU:
 		/* COMMAND got it from the terminal too: its stop is followed when we see it, but
 		 * a PID namespace's init never stops, so there the signal itself is followed. */
-		if (direct && sv->contain == CONTAIN_PIDNS)
-			stop_like(sv, sig);
+		if (direct && cfg->contain == CONTAIN_PIDNS)
+			stop_like(cfg, st, sig);
 		/* Someone asked us to stop: stop COMMAND; its stop then stops us. */
 		else if (sig == SIGTSTP && !direct && !ignored(SIGTSTP))
-			supervise_signal(sv, SIGTSTP);
-		return;
+			supervise_signal(cfg, st, SIGTSTP);
+		return true;
 	case SIGPIPE:
+		return true;
+	}
+	return false;
+}
+
+/* SIG arrived; KERNEL: from the terminal (Ctrl-C, Ctrl-Z, a background read), sent to the
+ * terminal's foreground group, which COMMAND's group is when we are a member of it. */
+static void on_signal(const struct supervise_config *cfg, struct supervise_state *st, int sig,
+		      bool kernel)
+{
+	bool direct = kernel && st->in_group;
+	int pos;
+
+	if (sig == SIGALRM && cfg->alrm_fires && !ignored(sig)) {
+		/* timeout(1) counts a SIGALRM it receives as its own timer firing, so that
+		 * `timeout -s ALRM 30 timeout 25 cmd` cascades. */
+		st->timed_out = true;
+		start_ladder(st, 0, 0);
 		return;
 	}
-	if (!sigismember(&sv->relay, sig) || ignored(sig))
+	if (on_plumbing(cfg, st, sig, direct))
 		return;
-	if (sv->escalate && !sv->timeout_compat && sig == SIGINT && ++sv->ints >= 2) {
+	if (!sigismember(&st->relay, sig) || ignored(sig))
+		return;
+	if (cfg->escalate && !cfg->timeout_compat && sig == SIGINT && ++st->ints >= 2) {
 		/* A second Ctrl-C: the user wants it gone now. */
-		end_in_kill(&sv->ladder);
-		sv->next_step = sv->ladder.n - 1;
-		run_step(sv);
+		end_in_kill(&st->ladder);
+		st->next_step = st->ladder.n - 1;
+		run_step(cfg, st);
 		return;
 	}
 	/* From the terminal, COMMAND has it already: relayed again, a Ctrl-C would count
 	 * twice. It still stands for its step of the ladder. */
 	if (!direct) {
-		supervise_signal(sv, sig);
-		say_sent(sv, sig, true, now_ns());
+		supervise_signal(cfg, st, sig);
+		say_sent(cfg, st, sig, true, now_ns());
 	}
-	signal_record(sv, sig, !direct, now_ns());
-	if (!sv->escalate || !continues_ladder(sv, sig))
+	signal_record(cfg, st, sig, !direct, now_ns());
+	if (!cfg->escalate || !continues_ladder(cfg, st, sig))
 		return;
 	/* The relayed signal stands for its own step of the ladder (or the first one when it
 	 * is not on the ladder); the steps after it follow after the grace. */
-	for (pos = 0; pos < sv->ladder.n && sv->ladder.sig[pos] != sig; pos++)
+	for (pos = 0; pos < st->ladder.n && st->ladder.sig[pos] != sig; pos++)
 		;
-	start_ladder(sv, pos < sv->ladder.n ? pos + 1 : 1, sv->ladder.grace_ns);
+	start_ladder(st, pos < st->ladder.n ? pos + 1 : 1, st->ladder.grace_ns);
 }
 
 /* --die-with-parent: what the holder's death does (a lifeline's hang-up), the kernel
  * leash's way (KILL at once) when COMMAND is on it. */
-static void on_parent_death(struct supervisor *sv)
+static void on_parent_death(const struct supervise_config *cfg, struct supervise_state *st)
 {
-	if (sv->verbose)
-		warnx("parent %d is gone", (int)sv->ppid);
-	sv->die_with_parent = false;
-	start_ladder(sv, sv->leash_kill ? sv->ladder.n - 1 : 0, 0);
+	if (cfg->verbose)
+		warnx("parent %d is gone", (int)st->ppid);
+	st->parent_died = true;
+	start_ladder(st, cfg->leash_kill ? st->ladder.n - 1 : 0, 0);
 }
 
-static void drain_signals(struct supervisor *sv)
+static void drain_signals(const struct supervise_config *cfg, struct supervise_state *st)
 {
 	struct signalfd_siginfo si;
 
-	while (read(sv->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+	while (read(st->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		bool kernel = si.ssi_code == SI_KERNEL;
 
 		/* What we sent COMMAND's group reached us too. */
 		if (si.ssi_signo != SIGCHLD && !kernel && si.ssi_signo < 65 &&
-		    ((pid_t)si.ssi_pid == getpid() || (sv->self_sent & (1ULL << (si.ssi_signo - 1))))) {
-			sv->self_sent &= ~(1ULL << (si.ssi_signo - 1));
+		    ((pid_t)si.ssi_pid == getpid() || (st->self_sent & (1ULL << (si.ssi_signo - 1))))) {
+			st->self_sent &= ~(1ULL << (si.ssi_signo - 1));
 			continue;
 		}
-		if (sv->die_with_parent) {
-			enum parent_news news = parent_news(sv->ppid, &si);
+		if (cfg->die_with_parent && !st->parent_died) {
+			enum parent_news news = parent_news(st->ppid, &si);
 
 			if (news == PARENT_DIED)
-				on_parent_death(sv);
+				on_parent_death(cfg, st);
 			if (news != PARENT_NO_NEWS)
 				continue;
 		}
@@ -546,98 +662,100 @@ static void drain_signals(struct supervisor *sv)
 		 * KILL. SIGCONT, which the holder sends for real to wake a stopped keeper, is
 		 * the same however often it comes. The terminal's reach the keeper's group,
 		 * not the holder. */
-		if (sv->holder && sv->leash_fd >= 0 && si.ssi_signo != SIGCHLD &&
+		if (cfg->holder && lifeline(cfg, st) >= 0 && si.ssi_signo != SIGCHLD &&
 		    si.ssi_signo != SIGCONT && !kernel)
 			continue;
-		on_signal(sv, (int)si.ssi_signo, kernel);
+		on_signal(cfg, st, (int)si.ssi_signo, kernel);
 	}
 }
 
 /* The lifeline. A keeper's holder writes the signals it receives there, one byte each; end
  * of file (for the watcher, any event: it never gets data) means the last holder of the
  * write end is gone, whatever killed it. */
-static void on_lifeline(struct supervisor *sv)
+static void on_lifeline(const struct supervise_config *cfg, struct supervise_state *st)
 {
 	unsigned char sig[64];
-	ssize_t n = sv->holder ? read(sv->leash_fd, sig, sizeof(sig)) : 0;
+	ssize_t n = cfg->holder ? read(cfg->leash_fd, sig, sizeof(sig)) : 0;
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	for (ssize_t i = 0; i < n; i++)
-		on_signal(sv, sig[i], false);
+		on_signal(cfg, st, sig[i], false);
 	if (n > 0)
 		return;
-	sv->leash_fd = -1;
-	end_in_kill(&sv->ladder);
-	start_ladder(sv, sv->leash_kill ? sv->ladder.n - 1 : first_real_step(&sv->ladder), 0);
+	st->hung_up = true;
+	end_in_kill(&st->ladder);
+	start_ladder(st, cfg->leash_kill ? st->ladder.n - 1 : first_real_step(&st->ladder), 0);
 }
 
 void supervisor_as_tool(struct supervisor *sv, int pidfd, pid_t pid, bool reap)
 {
-	assert(pidfd >= 0 && pid > 0 && !sv->no_status);
-	sv->pidfd = pidfd;
-	sv->pid = pid;
-	sv->parent = true;
-	sv->reap = reap;
+	assert(pidfd >= 0 && pid > 0 && !sv->cfg.no_status);
+	sv->cfg.pidfd = pidfd;
+	sv->cfg.pid = pid;
+	sv->cfg.parent = true;
+	sv->cfg.reap = reap;
 }
 
 void supervisor_as_keeper(struct supervisor *sv, int lifeline, pid_t job, pid_t holder)
 {
-	assert(lifeline >= 0 && holder > 0 && !sv->parent);
-	sv->leash_fd = lifeline;
-	sv->job_pgrp = job;
-	sv->holder = holder;
+	assert(lifeline >= 0 && holder > 0 && !sv->cfg.parent);
+	sv->cfg.leash_fd = lifeline;
+	sv->st.job_pgrp = job;
+	sv->cfg.holder = holder;
 	/* The holder watches the parent; the keeper watches the holder. */
-	sv->die_with_parent = false;
+	sv->cfg.die_with_parent = false;
 }
 
 struct supervisor supervisor_as_watcher(const struct supervisor *cmd, int lifeline)
 {
 	struct supervisor sv = *cmd;
+	struct supervise_config *cfg = &sv.cfg;
+	struct supervise_state *st = &sv.st;
 
-	assert(lifeline >= 0 && !cmd->no_status);
-	sv.sfd = -1;
-	sv.parent = sv.reap = false;
-	sv.no_status = true;
-	sv.tty_fd = -1;
+	assert(lifeline >= 0 && !cmd->cfg.no_status);
+	st->sfd = -1;
+	cfg->parent = cfg->reap = false;
+	cfg->no_status = true;
+	st->tty_fd = -1;
 	/* Out of the group now: it reaches the group, after the holder's death too, through
 	 * the holder's pidfd (the group's leader). */
-	sv.in_group = false;
-	sv.job_control = false;
-	sv.escalate = false;
-	sv.timeout_ns = 0;
-	sv.leash_fd = lifeline;
-	sv.next_step = -1;
-	sv.status = NULL;
-	sv.spare = 0;
+	st->in_group = false;
+	st->job_control = false;
+	cfg->escalate = false;
+	cfg->timeout_ns = 0;
+	cfg->leash_fd = lifeline;
+	st->next_step = -1;
+	cfg->status = NULL;
+	cfg->spare = 0;
 	/* While the holder lives, what is left of the tree after COMMAND is the holder's to
 	 * deal with; the watcher acts only on the lifeline's hang-up. */
-	sv.wait_all = true;
-	if (sv.contain != CONTAIN_CGROUP)
-		sv.contain = CONTAIN_PGRP;
+	cfg->wait_all = true;
+	if (cfg->contain != CONTAIN_CGROUP)
+		cfg->contain = CONTAIN_PGRP;
 	return sv;
 }
 
 /* The loop's next deadline (0: none): the timeout, the ladder's next step, a look at a
  * group that has no pidfd, a KILL again (which sets *REKILL_AT). */
-static int64_t next_due(const struct supervisor *sv, bool done, int64_t timeout_at,
-			int64_t *rekill_at)
+static int64_t next_due(const struct supervise_config *cfg, const struct supervise_state *st,
+			bool done, int64_t timeout_at, int64_t *rekill_at)
 {
 	int64_t due = 0;
 
-	if (!sv->timed_out && timeout_at)
+	if (!st->timed_out && timeout_at)
 		due = timeout_at;
-	if (sv->next_step >= 0 && (!due || sv->step_at < due))
-		due = sv->step_at;
+	if (st->next_step >= 0 && (!due || st->step_at < due))
+		due = st->step_at;
 	/* A group has no pidfd: while the ladder waits for the rest of it, look again
 	 * every 20 ms, so that it ends soon after the last member. */
-	if (done && sv->next_step >= 0 && sv->group &&
+	if (done && st->next_step >= 0 && cfg->group &&
 	    (!due || due > now_ns() + 20000000))
 		due = now_ns() + 20000000;
 	/* The ladder is over and the tree is not gone: a KILL walk that ran out of time
 	 * (its victims slow to die, on a loaded machine) can miss the children they
 	 * re-parent to us later. KILL again until nothing is left. */
-	if (done && sv->contain == CONTAIN_SUBREAPER && sv->sent_kill && sv->next_step < 0) {
+	if (done && cfg->contain == CONTAIN_SUBREAPER && st->sent_kill && st->next_step < 0) {
 		if (!*rekill_at)
 			*rekill_at = now_ns() + NS_PER_SEC / 10;
 		if (!due || *rekill_at < due)
@@ -659,87 +777,92 @@ static struct timespec *until(int64_t due, struct timespec *ts)
 }
 
 /* What is due by now: the timeout firing, the ladder's next step, a KILL again. */
-static void on_time(struct supervisor *sv, int64_t timeout_at, int64_t *rekill_at)
+static void on_time(const struct supervise_config *cfg, struct supervise_state *st,
+		    int64_t timeout_at, int64_t *rekill_at)
 {
 	int64_t t = now_ns();
 
-	if (!sv->timed_out && timeout_at && t >= timeout_at) {
-		sv->timed_out = true;
-		start_ladder(sv, 0, 0);
+	if (!st->timed_out && timeout_at && t >= timeout_at) {
+		st->timed_out = true;
+		start_ladder(st, 0, 0);
 	}
-	if (sv->next_step >= 0 && t >= sv->step_at)
-		run_step(sv);
+	if (st->next_step >= 0 && t >= st->step_at)
+		run_step(cfg, st);
 	if (*rekill_at && t >= *rekill_at) {
-		tree_signal(SIGKILL, sv->spare);
+		tree_signal(SIGKILL, cfg->spare);
 		*rekill_at = 0;
 	}
 }
 
 /* What every role keeps: the combinations the loop cannot make sense of. */
-static void assert_legal(const struct supervisor *sv)
+static void assert_legal(const struct supervise_config *cfg)
 {
-	assert(sv->pidfd >= 0);
-	assert(!sv->reap || sv->parent);
-	assert(!sv->no_status || (!sv->parent && !sv->escalate));
-	assert(!sv->holder || sv->leash_fd >= 0);
-	assert(!sv->foreground || !sv->group);
-	assert(sv->contain != CONTAIN_AUTO && (sv->cg != NULL) == (sv->contain == CONTAIN_CGROUP));
-	assert(sv->ladder.n >= 1 && sv->ladder.n <= LADDER_MAX);
-	assert(!sv->timeout_ns || sv->escalate);
+	assert(cfg->pidfd >= 0);
+	assert(!cfg->reap || cfg->parent);
+	assert(!cfg->no_status || (!cfg->parent && !cfg->escalate));
+	assert(!cfg->holder || cfg->leash_fd >= 0);
+	assert(!cfg->foreground || !cfg->group);
+	assert(cfg->contain != CONTAIN_AUTO &&
+	       (cfg->cg != NULL) == (cfg->contain == CONTAIN_CGROUP));
+	assert(cfg->ladder.n >= 1 && cfg->ladder.n <= LADDER_MAX);
+	assert(!cfg->timeout_ns || cfg->escalate);
 }
 
-int supervise(struct supervisor *sv)
+int supervise(const struct supervise_config *cfg, struct supervise_state *st,
+	      struct supervise_result *res)
 {
 	int64_t timeout_at, rekill_at = 0;
 	int status = -1;
-	bool done = false, timed_out = false, sent_kill = false;
+	bool done = false;
 
-	assert_legal(sv);
-	sv->start_ns = now_ns();
-	timeout_at = sv->timeout_ns ? deadline(sv->start_ns, sv->timeout_ns) : 0;
+	assert_legal(cfg);
+	/* What the loop changes of the configuration, it changes in ST. */
+	st->ladder = cfg->ladder;
+	st->hung_up = st->parent_died = false;
+	st->start_ns = now_ns();
+	*res = (struct supervise_result){.start_ns = st->start_ns};
+	timeout_at = cfg->timeout_ns ? deadline(st->start_ns, cfg->timeout_ns) : 0;
 	for (;;) {
 		struct pollfd pfd[4] = {
-			{done ? -1 : sv->pidfd, POLLIN, 0},
-			{sv->sfd, POLLIN, 0},
-			{sv->leash_fd, POLLIN, 0},
-			{done && sv->cg ? sv->cg->eventsfd : -1, POLLPRI, 0},
+			{done ? -1 : cfg->pidfd, POLLIN, 0},
+			{st->sfd, POLLIN, 0},
+			{lifeline(cfg, st), POLLIN, 0},
+			{done && cfg->cg ? cfg->cg->eventsfd : -1, POLLPRI, 0},
 		};
 		int64_t due;
 		struct timespec ts;
 		int r;
 
-		if (done && !tree_left(sv))
+		if (done && !tree_left(cfg, st))
 			break;
-		due = next_due(sv, done, timeout_at, &rekill_at);
+		due = next_due(cfg, st, done, timeout_at, &rekill_at);
 		r = ppoll(pfd, 4, due ? until(due, &ts) : NULL, NULL);
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (r > 0 && pfd[0].revents && sv->no_status) {
+		if (r > 0 && pfd[0].revents && cfg->no_status) {
 			status = 0;
 			done = true;
 		} else if (r > 0 && pfd[0].revents) {
-			r = pidfd_try_status(sv->pidfd, sv->reap, &status);
+			r = pidfd_try_status(cfg->pidfd, cfg->reap, &status);
 			if (r < 0)
 				return -1;
 			done = r > 0;
 		}
-		if (done && !timed_out && !sent_kill && pfd[0].fd >= 0) {
+		if (done && !res->timed_out && !res->sent_kill && pfd[0].fd >= 0) {
 			/* COMMAND's own outcome; what the ladder does to the rest of the tree
 			 * afterwards does not change it. */
-			timed_out = sv->timed_out;
-			sent_kill = sv->sent_kill;
-			if (!sv->wait_all && tree_left(sv)) {
-				end_in_kill(&sv->ladder);
-				start_ladder(sv, first_real_step(&sv->ladder), 0);
+			res->timed_out = st->timed_out;
+			res->sent_kill = st->sent_kill;
+			if (!cfg->wait_all && tree_left(cfg, st)) {
+				end_in_kill(&st->ladder);
+				start_ladder(st, first_real_step(&st->ladder), 0);
 			}
 		}
 		if (r >= 0 && pfd[1].revents)
-			drain_signals(sv);
-		if (sv->leash_fd >= 0 && pfd[2].revents)
-			on_lifeline(sv);
-		on_time(sv, timeout_at, &rekill_at);
+			drain_signals(cfg, st);
+		if (lifeline(cfg, st) >= 0 && pfd[2].revents)
+			on_lifeline(cfg, st);
+		on_time(cfg, st, timeout_at, &rekill_at);
 	}
-	sv->timed_out = timed_out;
-	sv->sent_kill = sent_kill;
 	return status;
 }

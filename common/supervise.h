@@ -11,20 +11,11 @@
 
 #include "contain.h"
 #include "status.h"
+#include "util.h"
 
-#define LADDER_MAX 8
-
-struct ladder {
-	int sig[LADDER_MAX];
-	int n;
-	int64_t grace_ns;
-};
-
-/* The loop's settings and state, in four parts. supervisor_as_* (below) build the roles;
- * supervise() asserts the combinations no role may have. */
-struct supervisor {
-	/* Configuration: set by the front-end and the role constructors before supervise(),
-	 * read-only in the loop but for the three fields marked "(loop)". */
+/* What the front-end and the role constructors configure: written during the set-up, never
+ * once supervise() has started (the loop reads it through a const pointer). */
+struct supervise_config {
 	int pidfd;
 	pid_t pid;
 	bool parent;	/* COMMAND is our child: its stops are visible to waitid() */
@@ -33,25 +24,26 @@ struct supervisor {
 	bool group;	/* signal COMMAND's whole process group, PGID */
 	bool foreground; /* COMMAND shares our process group: no SIGCONT after a step */
 	bool escalate;	/* TERM, HUP and INT received start the ladder (autokill) */
-	struct ladder ladder; /* (loop: a lifeline's hang-up makes it end in KILL) */
+	struct ladder ladder;
 	int64_t timeout_ns; /* 0: no timeout */
 	bool alrm_fires; /* a SIGALRM received is the timeout firing, as in timeout(1) */
 	bool timeout_compat; /* timeout(1)'s ways: a second INT is relayed, QUIT goes on */
-	int leash_fd;	/* hang-up here means the holder let go: run the ladder; or -1
-			 * (loop: -1 once it has hung up) */
+	int leash_fd;	/* hang-up here means the holder let go: run the ladder; or -1 */
 	bool leash_kill; /* ... and the ladder starts at its last step (the kernel leash's way) */
 	pid_t holder;	/* a keeper's holder, which passes signals on over leash_fd; or 0 */
 	int contain;	/* enum contain: who else gets COMMAND's signals */
 	struct cgroup *cg; /* CONTAIN_CGROUP: COMMAND's leaf */
 	pid_t spare;	/* a child of ours outside COMMAND's tree (the watcher), or 0 */
 	bool wait_all;	/* when COMMAND exits, wait for the rest of the tree, no ladder */
-	bool die_with_parent; /* our parent's death runs the ladder (see parent.h)
-			       * (loop: cleared once it has) */
+	bool die_with_parent; /* our parent's death runs the ladder (see parent.h) */
 	int verbose;	/* 1: one line per signal sent; 2: with its details */
 	const char *name; /* COMMAND's name for those lines, or NULL */
 	struct status_stream *status; /* signal records go here, or NULL */
+};
 
-	/* Set-up state: found by supervise_signals, supervise_lead_group and parent_watch. */
+/* What the set-up finds and the loop changes. */
+struct supervise_state {
+	/* Set-up: found by supervise_signals, supervise_lead_group and parent_watch. */
 	int sfd;
 	sigset_t relay;
 	pid_t pgid;	/* COMMAND's process group (ours when we lead it), 0: not known */
@@ -64,16 +56,34 @@ struct supervisor {
 	bool job_control; /* a job-control shell can continue that job: follow stops */
 	pid_t ppid;	/* the parent, as parent_watch() found it */
 
-	/* Loop state. */
+	/* Loop: supervise() starts it from the configuration. */
+	struct ladder ladder; /* the configured one, made to end in KILL by a lifeline's
+			       * hang-up, a second Ctrl-C or the leftovers' clean-up */
+	bool hung_up;	     /* the lifeline (config leash_fd) has hung up */
+	bool parent_died;    /* --die-with-parent has fired */
 	int next_step;	     /* index into ladder, -1: not running */
 	int64_t step_at;     /* absolute CLOCK_MONOTONIC deadline of the next step */
 	int ints;	     /* SIGINTs received */
 	uint64_t self_sent;  /* signals we sent our own group, not read back yet (bit sig-1) */
-
-	/* Results of supervise() (timed_out is loop state until then). */
-	bool timed_out;
+	bool timed_out;	     /* so far, for the results */
 	bool sent_kill;
 	int64_t start_ns;
+};
+
+/* What supervise() tells: COMMAND's own outcome, not what the ladder did to the rest of the
+ * tree afterwards. */
+struct supervise_result {
+	bool timed_out;	/* the timeout fired before COMMAND ended */
+	bool sent_kill;	/* the ladder sent KILL before COMMAND ended */
+	int64_t start_ns; /* when supervise() started, CLOCK_MONOTONIC */
+};
+
+/* The three parts, for the set-up and the front-ends; supervisor_as_* (below) build the
+ * roles, supervise() asserts the combinations no role may have. */
+struct supervisor {
+	struct supervise_config cfg;
+	struct supervise_state st;
+	struct supervise_result res;
 };
 
 /* The three roles that run the loop, one constructor each. Each sets what its role fixes
@@ -104,20 +114,19 @@ int supervise_signals(struct supervisor *sv, sigset_t *orig);
  * takes the terminal's foreground if the job held it, to give it back at the end.
  * HOLDER_NAME is that child's process name; without one (NULL: a PID namespace's init
  * cannot join a group from inside), we leave the job's group and lead COMMAND's ourselves,
- * as timeout(1) does. COMMAND is to be started with SPAWN_PGRP_JOIN of sv->pgid. Dies with
- * 125 on failure. */
+ * as timeout(1) does. COMMAND is to be started with SPAWN_PGRP_JOIN of sv->st.pgid. Dies
+ * with 125 on failure. */
 void supervise_lead_group(struct supervisor *sv, const char *holder_name);
 
 /* At the end: lets a group's holder child go, and reaps it. */
-void supervise_release_group(struct supervisor *sv);
+void supervise_release_group(struct supervise_state *st);
 
-/* Waits for COMMAND's end, doing all of the above; returns its wait(2) status or -1. */
-int supervise(struct supervisor *sv);
-
-/* Sends SIG to COMMAND (its group when sv->group); returns 0 or -1. */
-int supervise_signal(struct supervisor *sv, int sig);
+/* Waits for COMMAND's end, doing all of the above; returns its wait(2) status or -1, and
+ * fills *RES. CFG is not written; ST goes on from the set-up's. */
+int supervise(const struct supervise_config *cfg, struct supervise_state *st,
+	      struct supervise_result *res);
 
 /* Gives the terminal back to the job's process group if COMMAND's group still holds it. */
-void supervise_restore_tty(const struct supervisor *sv);
+void supervise_restore_tty(const struct supervise_state *st);
 
 #endif

@@ -17,7 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "supervise.h"
 #include "util.h"
 
 int parse_duration(const char *s, int64_t *ns)
@@ -241,6 +240,32 @@ ssize_t send_fds(int sock, const void *data, size_t len, const int *fds, int nfd
 		r = sendmsg(sock, &msg, MSG_NOSIGNAL);
 	while (r < 0 && errno == EINTR);
 	return r;
+}
+
+ssize_t recv_fds(int sock, void *data, size_t len, int fds[2])
+{
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {data, len};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	fds[0] = fds[1] = -1;
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	for (c = CMSG_FIRSTHDR(&msg); n > 0 && c; c = CMSG_NXTHDR(&msg, c)) {
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(fds, CMSG_DATA(c), sizeof(int) * (k > 2 ? 2 : k));
+	}
+	return n;
 }
 
 int write_all(int fd, const void *buf, size_t len)

@@ -53,10 +53,17 @@ int parse_duration(const char *s, int64_t *ns);
 int parse_signal(const char *s, int *sig);
 int parse_fd(const char *s, int *fd);
 
-/* An escalation ladder "SIG,SIG,...,KILL" of at most LADDER_MAX steps (struct ladder: see
- * supervise.h; its grace is left alone). On -1, E says why and, for a bad signal, which
- * step (LEN bytes at TOK, inside S). */
-struct ladder;
+/* The escalation ladder that supervise.h runs: its signals in order, a grace after each. */
+#define LADDER_MAX 8
+struct ladder {
+	int sig[LADDER_MAX];
+	int n;
+	int64_t grace_ns;
+};
+
+/* An escalation ladder "SIG,SIG,...,KILL" of at most LADDER_MAX steps (its grace is left
+ * alone). On -1, E says why and, for a bad signal, which step (LEN bytes at TOK, inside
+ * S). */
 struct ladder_error {
 	enum { LADDER_OK, LADDER_TOO_LONG, LADDER_BAD_SIGNAL, LADDER_NO_KILL, LADDER_NO_MEMORY } why;
 	const char *tok;
@@ -74,6 +81,11 @@ double ns_to_s(int64_t ns);
  * retrying on EINTR and never raising SIGPIPE. Async-signal-safe. Returns sendmsg's count,
  * or -1 with errno. */
 ssize_t send_fds(int sock, const void *data, size_t len, const int *fds, int nfds);
+
+/* The other end of send_fds: receives up to LEN bytes into DATA and up to 2 fds into FDS
+ * (close-on-exec; -1 where none came), retrying on EINTR. Returns recvmsg's count (0 at
+ * end of file), or -1 with errno. */
+ssize_t recv_fds(int sock, void *data, size_t len, int fds[2]);
 
 /* Loops over short writes and EINTR; -1 with errno on failure. */
 int write_all(int fd, const void *buf, size_t len);

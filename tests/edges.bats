@@ -126,3 +126,40 @@ load common
 	kill -TERM "$BG_PIDS"
 	wait "$BG_PIDS"
 }
+
+# killed_at_start [OPTION]...: autokill is SIGKILLed the moment the clone that starts
+# COMMAND has returned (killstart, once COMMAND has set itself up), before it does anything
+# else; COMMAND ignores HUP and TERM. The leash must hold already: COMMAND and its group are
+# gone, nothing is left.
+killed_at_start() {
+	run "$H/subreaper" -w -t 20 -r "$T/rep" "$H/killstart" -u "$T/ready" \
+		"$AK" --mode=userspace -g 0.2 "$@" \
+		sh -c "trap '' HUP TERM; sleep 60 & touch $T/ready; wait" 3>&-
+	[[ -e $T/ready ]]
+	assert_equal "$status" 137
+	run cat "$T/rep"
+	assert_line "alive 0"
+}
+
+@test "autokill killed right after COMMAND's start: the leash holds already (pgrp)" {
+	killed_at_start
+	# Leading its own group (no group holder child).
+	rm -f "$T/ready" "$T/rep"
+	run "$H/subreaper" -w -t 20 -r "$T/rep" setsid -w "$H/killstart" -u "$T/ready" \
+		"$AK" --mode=userspace -g 0.2 \
+		sh -c "trap '' HUP TERM; sleep 60 & touch $T/ready; wait" 3>&-
+	[[ -e $T/ready ]]
+	run cat "$T/rep"
+	assert_line "alive 0"
+}
+
+@test "autokill killed right after COMMAND's start: the leash holds already (pidns, cgroup)" {
+	local modes=""
+	[[ $($AK --features | grep '^contain=') != contain=pidns ]] || modes+=" pidns"
+	! "$AK" --contain=cgroup true 2>/dev/null || modes+=" cgroup"
+	[[ -n $modes ]] || skip "neither PID namespaces nor a writable cgroup v2 here"
+	for m in $modes; do
+		rm -f "$T/ready" "$T/rep"
+		killed_at_start --contain="$m"
+	done
+}

@@ -51,3 +51,18 @@ load common
 	wait "$BG_PIDS" || true
 	grep -qx "alive 0" "$T/rep"
 }
+
+@test "SIGKILL of autoreap --wait: the child that leads COMMAND's group does not outlive it" {
+	# Started in the background, autoreap is not its job's leader: a child of its own,
+	# sharing its memory, leads the group, and must end with autoreap however it ends.
+	"$H/subreaper" -k "$T/gate" -t 30 "$AR" -w sleep 100 3>&- &
+	BG_PIDS=$!
+	wait_for "[[ -n \$(child_of $BG_PIDS) ]]"
+	ar=$(child_of "$BG_PIDS")
+	holder=
+	wait_for 'for c in $(cat /proc/$ar/task/$ar/children); do [[ $(cat /proc/$c/comm) == autoreap-group ]] && holder=$c; done; [[ -n $holder ]]'
+	kill -KILL "$ar"
+	wait_for "ended $holder"
+	touch "$T/gate"
+	wait "$BG_PIDS" || true
+}

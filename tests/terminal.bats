@@ -207,10 +207,22 @@ EOF
 
 @test "autokill --contain=pidns: Ctrl-Z stops the job and gives the terminal back; fg resumes" {
 	[[ $($AK --features | grep '^contain=') == contain=pidns ]] || skip "no PID namespaces here"
-	# Ctrl-Z now stops the job and frees the terminal; after fg, COMMAND's read inside
-	# the namespace does not see the typed line yet: not done (see the pgrp report).
-	skip "pidns: fg after Ctrl-Z does not resume COMMAND's read yet"
 	run "$H/ptyjob" "$AK" --contain=pidns sh -c "touch $T/ready; read line; echo \"got:\$line\"" <<EOF
+wait-file $T/ready
+susp
+stopped
+fg
+type hello
+output got:hello
+exit
+owner
+EOF
+	assert_equal "${lines[*]}" "file $T/ready sent stopped fg sent output got:hello exit 0 fg=job"
+}
+
+@test "autoreap --wait --contain=pidns: Ctrl-Z stops the job and gives the terminal back; fg resumes" {
+	[[ $($AK --features | grep '^contain=') == contain=pidns ]] || skip "no PID namespaces here"
+	run "$H/ptyjob" "$AR" --wait --contain=pidns sh -c "touch $T/ready; read line; echo \"got:\$line\"" <<EOF
 wait-file $T/ready
 susp
 stopped

@@ -263,7 +263,15 @@ EOF
 }
 
 @test "autokill: SIGALRM received is the timer firing, also without --timeout" {
-	run -124 "$TO" --preserve-status -s ALRM 0.1 "$AK" sleep 100
+	# GNU timeout -s ALRM sends ALRM to autokill and to its own process group. Its timer
+	# is made to fire (ALRM to timeout) once COMMAND runs: with a fixed 0.1 s, a loaded
+	# machine sometimes had not run autokill's first instructions yet (142, nothing started).
+	"$TO" --preserve-status -s ALRM 1000 "$AK" sh -c "touch $T/ready; exec sleep 100" &
+	BG_PIDS=$!
+	wait_for "[[ -e $T/ready ]]"
+	kill -ALRM "$BG_PIDS"
+	wait "$BG_PIDS" && st=0 || st=$?
+	assert_equal "$st" 124
 }
 
 @test "autokill -v: one line per signal; -vv adds the details" {
