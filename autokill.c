@@ -373,7 +373,18 @@ static bool spawn_leashed(const struct opts *o, const struct supervisor *sv,
 	bool cap = has_cap_sys_admin();
 	bool nnp = o->c.nnp == 1 || (o->c.nnp == -1 && !cap);
 
-	if (o->c.mode != MODE_USERSPACE && !(o->c.nnp == 0 && !cap)) {
+	/* An auto-reaped COMMAND's status comes only through PIDFD_GET_INFO, which a seccomp
+	 * profile may refuse where the flags exist (on Linux 7.2, COMMAND ran and autokill
+	 * then exited 125). A hand-off leaves at once and says status=unavailable instead.
+	 * Older kernels lack both: there the flags' own refusal is the reason given. */
+	if (o->c.mode != MODE_USERSPACE && !(o->c.nnp == 0 && !cap) && !handing &&
+	    !pidfd_info_works() &&
+	    clone3_accepts(CLONE_AUTOREAP | CLONE_NNP | CLONE_PIDFD_AUTOKILL)) {
+		if (o->c.mode == MODE_KERNEL)
+			errx(EXIT_TOOL_FAILURE, "kernel mode unavailable: PIDFD_GET_INFO refused");
+		if (o->c.verbose > 1)
+			warnx("mode=userspace: PIDFD_GET_INFO refused");
+	} else if (o->c.mode != MODE_USERSPACE && !(o->c.nnp == 0 && !cap)) {
 		req->kflags = CLONE_AUTOREAP | CLONE_PIDFD_AUTOKILL | (nnp ? CLONE_NNP : 0);
 		req->nnp = nnp;
 		if (spawn_kernel(req, res, o->c.mode == MODE_KERNEL, "CLONE_PIDFD_AUTOKILL") == 0) {
@@ -561,7 +572,7 @@ static noreturn void show_features(void)
 	int contain;
 
 	probe_features(&f, "autokill-probe");
-	print_features(&f, f.autokill ? "kernel" : "userspace");
+	print_features(&f, f.autokill && f.pidfd_get_info ? "kernel" : "userspace");
 	contain = contain_auto(&cg);
 	if (cg.dirfd >= 0)
 		cgroup_remove(&cg);

@@ -25,8 +25,7 @@
 #include "pidfd.h"
 #include "spawn.h"
 
-/* One clone3 with FLAGS (plus CLONE_PIDFD) whose child exits at once. */
-static bool clone3_accepts(uint64_t flags)
+bool clone3_accepts(uint64_t flags)
 {
 	int pidfd = -1;
 	struct ar_clone_args args = {

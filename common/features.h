@@ -3,6 +3,7 @@
 #define AUTOREAP_FEATURES_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* One value per facility the tools use: FEAT_YES or FEAT_NO; FEAT_UNKNOWN where the probe
  * cannot tell (cgroup.kill with no cgroup below the root to look at). */
@@ -29,6 +30,10 @@ struct features {
 /* Runs the probes; leaves no process behind. A probe's cgroup, if one is made, is named
  * PROBE_NAME-PID (and removed). */
 void probe_features(struct features *f, const char *probe_name);
+
+/* One clone3 with FLAGS (plus CLONE_PIDFD) whose child exits at once: whether the kernel
+ * (and any seccomp profile) accepts them. */
+bool clone3_accepts(uint64_t flags);
 
 /* Prints one key=value line per facility on stdout, then kernel= and mode=MODE. */
 void print_features(const struct features *f, const char *mode);

@@ -277,18 +277,21 @@ leaf_of() { sed -n 's/^autokill: cgroup: //p' <<<"$1"; }
 # (setsid), each starting the next before it becomes a sleeper named chain-TAG; with
 # IGNORE, each ignores HUP and TERM. $T/cmd [stay] starts a 12-deep chain, waits until all
 # 12 run, then exits (or stays). Signalled from the top, each death re-parents the rest.
+# The deepest says so on a fifo (in the test's tmpdir: the guest's own /tmp under vm-run);
+# a loop that forked wc every 10 ms starved the chain's own starts in an emulated guest.
 write_chain() {
+	mkfifo "$BATS_TEST_TMPDIR/up"
 	cat >"$T/chain" <<EOF
 #!/bin/bash
 ${1:+trap '' HUP TERM}
 echo \$\$ >>"$T/chain.pids"
-if ((\$1 > 1)); then setsid "\$0" \$((\$1 - 1)) & fi
+if ((\$1 > 1)); then setsid "\$0" \$((\$1 - 1)) & else echo >"$BATS_TEST_TMPDIR/up"; fi
 exec -a chain-${T##*.} sleep 1000
 EOF
 	cat >"$T/cmd" <<EOF
 #!/bin/bash
 "$T/chain" 12 &
-until [[ -s $T/chain.pids && \$(wc -l <"$T/chain.pids") == 12 ]]; do sleep 0.01; done
+read -r _ <"$BATS_TEST_TMPDIR/up"
 echo up
 [[ \${1:-} == stay ]] && exec sleep 1000
 date +%s%N >"$T/t0"
@@ -299,7 +302,7 @@ EOF
 
 @test "subreaper: a 12-deep setsid chain ignoring HUP and TERM dies whole, within the ladder" {
 	write_chain ignore
-	run timeout 60 "$H/subreaper" -t 20 -r "$T/rep" bash -c "x=\$($AK --contain=subreaper -g 0.1 $T/cmd); echo \$x"
+	run timeout 250 "$H/subreaper" -t 200 -r "$T/rep" bash -c "x=\$($AK --contain=subreaper -g 0.1 $T/cmd); echo \$x"
 	# From COMMAND's exit, when the ladder starts.
 	t=$((($(date +%s%N) - $(cat "$T/t0")) / 1000000))
 	assert_success
@@ -311,7 +314,7 @@ EOF
 
 @test "subreaper: after SIGKILL of autokill, the keeper takes a 12-deep setsid chain down" {
 	write_chain ignore
-	"$H/subreaper" -w -t 20 -r "$T/rep" "$AK" --contain=subreaper -g 0.1 "$T/cmd" stay >"$T/out" 3>&- &
+	"$H/subreaper" -w -t 200 -r "$T/rep" "$AK" --contain=subreaper -g 0.1 "$T/cmd" stay >"$T/out" 3>&- &
 	BG_PIDS=$!
 	wait_for "grep -q up $T/out"
 	t0=$(date +%s%N)
@@ -325,7 +328,7 @@ EOF
 
 @test "autoreap --wait --contain=subreaper: a relayed TERM reaches a whole 12-deep setsid chain" {
 	write_chain
-	"$H/subreaper" -t 20 -r "$T/rep" "$AR" -w --contain=subreaper "$T/cmd" >"$T/out" 3>&- &
+	"$H/subreaper" -t 200 -r "$T/rep" "$AR" -w --contain=subreaper "$T/cmd" >"$T/out" 3>&- &
 	BG_PIDS=$!
 	wait_for "grep -q up $T/out"
 	ar=$(child_of "$BG_PIDS")

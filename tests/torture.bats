@@ -20,9 +20,12 @@ BOUND_MS=5000
 # Kill paths: exit (COMMAND exits, leaving the tree: the ladder takes the rest), timeout,
 # term (a TERM to autokill), kill (SIGKILL of autokill), handoff (SIGKILL of the holder of
 # --pidfd-fd). pgrp promises nothing about what COMMAND leaves when it exits by itself.
+# With the kernel leash, a SIGKILL of autokill (or of the hand-off's holder) kills COMMAND
+# alone, the kernel's contract (autokill(1), CONTAINMENT; kernel.bats tests it): pgrp
+# promises the group on those paths with the userspace leash only.
 paths_of() {
 	case $1 in
-	pgrp) echo timeout term kill handoff ;;
+	pgrp) if [[ $(feature mode) == kernel ]]; then echo timeout term; else echo timeout term kill handoff; fi ;;
 	# Hand-off in pidns mode: its own test below (issue 10 item 1).
 	pidns) echo exit timeout term kill ${TORTURE_PIDNS_HANDOFF:+handoff} ;;
 	*) echo exit timeout term kill ;;
