@@ -290,6 +290,7 @@ exec -a chain-${T##*.} sleep 1000
 EOF
 	cat >"$T/cmd" <<EOF
 #!/bin/bash
+echo \$\$ >"$T/cmd.pid"
 "$T/chain" 12 &
 read -r _ <"$BATS_TEST_TMPDIR/up"
 echo up
@@ -332,8 +333,10 @@ EOF
 	BG_PIDS=$!
 	wait_for "grep -q up $T/out"
 	ar=$(child_of "$BG_PIDS")
-	# COMMAND is gone; autoreap waits for the chain, now its adopted orphans.
-	wait_for "[[ \$(wc -w </proc/$ar/task/$ar/children) == 1 ]]"
+	cmd=$(cat "$T/cmd.pid")
+	# COMMAND is gone (reaped: its one child until then was COMMAND itself, which a TERM
+	# would have killed); autoreap waits for the chain, now its adopted orphans.
+	wait_for "[[ ! -e /proc/$cmd ]] && [[ \$(wc -w </proc/$ar/task/$ar/children) == 1 ]]"
 	kill -TERM "$ar"
 	wait "$BG_PIDS" && st=0 || st=$?
 	assert_equal "$st" 0
