@@ -363,13 +363,12 @@ static int leash_first_signal(const struct ladder *l)
 	return SIGKILL;
 }
 
-/* Starts COMMAND with the kernel leash when the mode allows and the kernel has it, else
- * with the userspace leash's watcher started first (LEASH; not when handing off: hand_off
- * starts it once the floor holds). Returns true for the kernel leash. */
-static bool spawn_leashed(const struct opts *o, const struct supervisor *sv,
-			  struct leash *leash, struct spawn_req *req, struct spawn_res *res)
+/* The kernel leash, when the mode allows it and the kernel has it (with the status readable
+ * through PIDFD_GET_INFO): true once COMMAND runs with it. false: start it in userspace
+ * mode (the reason said with -vv). Dies where --mode=kernel cannot be honoured. */
+static bool spawn_kernel_leash(const struct opts *o, bool handing, struct spawn_req *req,
+			       struct spawn_res *res)
 {
-	bool handing = o->h.pidfd_fd >= 0 || o->h.send_fd >= 0;
 	bool cap = has_cap_sys_admin();
 	bool nnp = o->c.nnp == 1 || (o->c.nnp == -1 && !cap);
 
@@ -407,6 +406,19 @@ static bool spawn_leashed(const struct opts *o, const struct supervisor *sv,
 						    "--mode=userspace" :
 						    "--no-nnp without CAP_SYS_ADMIN");
 	}
+	return false;
+}
+
+/* Starts COMMAND with the kernel leash when the mode allows and the kernel has it, else
+ * with the userspace leash's watcher started first (LEASH; not when handing off: hand_off
+ * starts it once the floor holds). Returns true for the kernel leash. */
+static bool spawn_leashed(const struct opts *o, const struct supervisor *sv,
+			  struct leash *leash, struct spawn_req *req, struct spawn_res *res)
+{
+	bool handing = o->h.pidfd_fd >= 0 || o->h.send_fd >= 0;
+
+	if (spawn_kernel_leash(o, handing, req, res))
+		return true;
 	req->kflags = 0;
 	req->nnp = o->c.nnp == 1;
 	/* The floor under the watcher: if both autokill and the watcher die, COMMAND still
