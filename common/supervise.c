@@ -808,6 +808,16 @@ static void assert_legal(const struct supervise_config *cfg)
 	assert(!cfg->timeout_ns || cfg->escalate);
 }
 
+/* supervise() cannot go on (COMMAND's status unreadable): what the loop did so far is the
+ * result, so that a timeout that fired still counts (a PID namespace's init passes
+ * COMMAND's status up another way). -1. */
+static int give_up(const struct supervise_state *st, struct supervise_result *res)
+{
+	res->timed_out = st->timed_out;
+	res->sent_kill = st->sent_kill;
+	return -1;
+}
+
 int supervise(const struct supervise_config *cfg, struct supervise_state *st,
 	      struct supervise_result *res)
 {
@@ -838,14 +848,14 @@ int supervise(const struct supervise_config *cfg, struct supervise_state *st,
 		due = next_due(cfg, st, done, timeout_at, &rekill_at);
 		r = ppoll(pfd, 4, due ? until(due, &ts) : NULL, NULL);
 		if (r < 0 && errno != EINTR)
-			return -1;
+			return give_up(st, res);
 		if (r > 0 && pfd[0].revents && cfg->no_status) {
 			status = 0;
 			done = true;
 		} else if (r > 0 && pfd[0].revents) {
 			r = pidfd_try_status(cfg->pidfd, cfg->reap, &status);
 			if (r < 0)
-				return -1;
+				return give_up(st, res);
 			done = r > 0;
 		}
 		if (done && !res->timed_out && !res->sent_kill && pfd[0].fd >= 0) {
