@@ -205,9 +205,11 @@ EOF
 	refute_line "timeout"
 }
 
-@test "autokill --contain=pidns: Ctrl-Z stops the job and gives the terminal back; fg resumes" {
+# pidns_ctrl_z TOOL [OPTION]...: in a terminal, TOOL --contain=pidns runs a COMMAND that
+# reads a line; Ctrl-Z stops the job and gives the terminal back, fg resumes the read.
+pidns_ctrl_z() {
 	[[ $($AK --features | grep '^contain=') == contain=pidns ]] || skip "no PID namespaces here"
-	run "$H/ptyjob" "$AK" --contain=pidns sh -c "touch $T/ready; read line; echo \"got:\$line\"" <<EOF
+	run "$H/ptyjob" "$@" --contain=pidns sh -c "touch $T/ready; read line; echo \"got:\$line\"" <<EOF
 wait-file $T/ready
 susp
 stopped
@@ -220,19 +222,12 @@ EOF
 	assert_equal "${lines[*]}" "file $T/ready sent stopped fg sent output got:hello exit 0 fg=job"
 }
 
+@test "autokill --contain=pidns: Ctrl-Z stops the job and gives the terminal back; fg resumes" {
+	pidns_ctrl_z "$AK"
+}
+
 @test "autoreap --wait --contain=pidns: Ctrl-Z stops the job and gives the terminal back; fg resumes" {
-	[[ $($AK --features | grep '^contain=') == contain=pidns ]] || skip "no PID namespaces here"
-	run "$H/ptyjob" "$AR" --wait --contain=pidns sh -c "touch $T/ready; read line; echo \"got:\$line\"" <<EOF
-wait-file $T/ready
-susp
-stopped
-fg
-type hello
-output got:hello
-exit
-owner
-EOF
-	assert_equal "${lines[*]}" "file $T/ready sent stopped fg sent output got:hello exit 0 fg=job"
+	pidns_ctrl_z "$AR" --wait
 }
 
 @test "autoreap --wait started in the background: TTIN stops the job, fg resumes it" {
