@@ -60,12 +60,10 @@ EOF
 	done
 }
 
-@test "Ctrl-Z then fg without PIDFD_SIGNAL_PROCESS_GROUP (before Linux 6.9): the job resumes" {
-	# The shell's fg and the tools' own SIGCONT to COMMAND's group both take the path of a
-	# kernel that refuses the flag (EINVAL), as 6.1 and 5.10 do.
-	for tool in "$AK --contain=pgrp" "$AK --contain=subreaper" "$AR -w"; do
-		rm -f "$T/ready"
-		run "$H/nosys" pidfd_group "$H/ptyjob" $tool sh -c "touch $T/ready; read line; echo \"got:\$line\"" <<EOF
+# ctrl_z_fg PTYJOB-COMMAND...: the job (the command, then a COMMAND that reads a line)
+# starts in a terminal; Ctrl-Z stops it and gives the terminal back, fg resumes the read.
+ctrl_z_fg() {
+	run "$@" sh -c "touch $T/ready; read line; echo \"got:\$line\"" <<EOF
 wait-file $T/ready
 susp
 stopped
@@ -75,7 +73,16 @@ output got:hello
 exit
 owner
 EOF
-		assert_equal "$tool: ${lines[*]}" "$tool: file $T/ready sent stopped fg sent output got:hello exit 0 fg=job"
+	assert_equal "$*: ${lines[*]}" "$*: file $T/ready sent stopped fg sent output got:hello exit 0 fg=job"
+}
+
+@test "Ctrl-Z then fg without PIDFD_SIGNAL_PROCESS_GROUP (before Linux 6.9): the job resumes" {
+	# The shell's fg and the tools' own SIGCONT to COMMAND's group both take the path of a
+	# kernel that refuses the flag (EINVAL), as 6.1 and 5.10 do.
+	for tool in "$AK --contain=pgrp" "$AK --contain=subreaper" "$AR -w"; do
+		rm -f "$T/ready"
+		# shellcheck disable=SC2086 # the tool's words
+		ctrl_z_fg "$H/nosys" pidfd_group "$H/ptyjob" $tool
 	done
 }
 
@@ -205,29 +212,14 @@ EOF
 	refute_line "timeout"
 }
 
-# pidns_ctrl_z TOOL [OPTION]...: in a terminal, TOOL --contain=pidns runs a COMMAND that
-# reads a line; Ctrl-Z stops the job and gives the terminal back, fg resumes the read.
-pidns_ctrl_z() {
-	[[ $($AK --features | grep '^contain=') == contain=pidns ]] || skip "no PID namespaces here"
-	run "$H/ptyjob" "$@" --contain=pidns sh -c "touch $T/ready; read line; echo \"got:\$line\"" <<EOF
-wait-file $T/ready
-susp
-stopped
-fg
-type hello
-output got:hello
-exit
-owner
-EOF
-	assert_equal "${lines[*]}" "file $T/ready sent stopped fg sent output got:hello exit 0 fg=job"
-}
-
 @test "autokill --contain=pidns: Ctrl-Z stops the job and gives the terminal back; fg resumes" {
-	pidns_ctrl_z "$AK"
+	[[ $($AK --features | grep '^contain=') == contain=pidns ]] || skip "no PID namespaces here"
+	ctrl_z_fg "$H/ptyjob" "$AK" --contain=pidns
 }
 
 @test "autoreap --wait --contain=pidns: Ctrl-Z stops the job and gives the terminal back; fg resumes" {
-	pidns_ctrl_z "$AR" --wait
+	[[ $($AK --features | grep '^contain=') == contain=pidns ]] || skip "no PID namespaces here"
+	ctrl_z_fg "$H/ptyjob" "$AR" --wait --contain=pidns
 }
 
 @test "autoreap --wait started in the background: TTIN stops the job, fg resumes it" {
