@@ -468,6 +468,16 @@ bool pidfd_exit_info_works(void)
 	return exit_state == 1;
 }
 
+/* The 7.1 clone3 flags came after PIDFD_INFO_EXIT (6.15): once clone3 has taken them,
+ * PIDFD_GET_INFO answers for it wherever it is allowed at all, with no probe child. Without
+ * this, the probe forked at COMMAND's end, when its status is read, where a seccomp
+ * profile or a process limit may refuse the fork (seen on 7.2: a status lost). */
+void pidfd_exit_info_implied(void)
+{
+	if (exit_state < 0 && pidfd_info_works())
+		exit_state = 1;
+}
+
 /* After POLLIN, an auto-reaped child's exit information may not be stored yet (seen on
  * 6.18 in about one case out of ten): it is, once the pidfd also reports POLLHUP. Polling
  * with no events asks for exactly that; the timeout is a guard against a missed wake-up

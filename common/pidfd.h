@@ -101,6 +101,7 @@ bool pidfd_waitid_works(void);	 /* waitid(P_PIDFD) (5.4) */
 bool pidfd_info_works(void);	 /* PIDFD_GET_INFO at all (6.13; seccomp may refuse) */
 bool pidfd_group_works(void);	 /* PIDFD_SIGNAL_PROCESS_GROUP (6.9) */
 bool pidfd_exit_info_works(void); /* PIDFD_INFO_EXIT (6.15), probed with a child of ours */
+void pidfd_exit_info_implied(void); /* clone3 took a 7.1 flag: no probe needed */
 
 /* Whether pidfd_send_signal (Linux 5.1) and waitid(P_PIDFD) (5.4) work here; a seccomp
  * profile may refuse either. 0, or -1 with errno and *CALL naming the one that does not.

@@ -647,8 +647,10 @@ void spawn_fail(const struct spawn_req *req, struct spawn_res *res, int status, 
 int spawn_kernel(const struct spawn_req *req, struct spawn_res *res, bool required,
 		 const char *flag)
 {
-	if (spawn_command(req, res) == 0)
+	if (spawn_command(req, res) == 0) {
+		pidfd_exit_info_implied();
 		return 0;
+	}
 	if (res->stage != SPAWN_CLONE3)
 		spawn_die(req->argv[0], res);
 	if (required)
