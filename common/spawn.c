@@ -58,7 +58,6 @@ static const char *const stage_names[] = {
 	[SPAWN_CLONE3] = "clone3",
 	[SPAWN_CLONE] = "clone",
 	[SPAWN_SOCKETPAIR] = "socketpair",
-	[SPAWN_PIPE] = "pipe2",
 	[SPAWN_UIDMAP] = "uid_map",
 	[SPAWN_PIDFD_OPEN] = "pidfd_open",
 	[SPAWN_LEASH] = "leash watcher",
@@ -280,9 +279,16 @@ static noreturn void ns_init(const struct spawn_req *req, int up, int sync)
 		close(req->leash_sock);
 		inner.leash_sock = 0;
 	}
+	/* The tool writes one byte once our id maps are written. End of file instead: it
+	 * died or failed before, and COMMAND must not start with unmapped ids, its holder
+	 * gone (the leash would kill it, but only after it has run). */
 	if (sync >= 0) {
-		while (read(sync, &c, 1) < 0 && errno == EINTR)
+		ssize_t n;
+
+		while ((n = read(sync, &c, 1)) < 0 && errno == EINTR)
 			;
+		if (n != 1)
+			_exit(EXIT_TOOL_FAILURE);
 		close(sync);
 	}
 	inner.ns = NULL;
@@ -419,14 +425,15 @@ static void close_pair(int p[2])
 
 /* The fork-like path's channels besides the report socket P: HOLD for an orphan's
  * intermediate (a socket too: the tool's first pipe after the start is the leash's), SYNC
- * for the id maps of a new user namespace. 0, or -1 with res->stage and res->err set and
+ * for the id maps of a new user namespace (a socket: its "go" is sent with MSG_NOSIGNAL,
+ * which a child killed meanwhile must not turn into our SIGPIPE). 0, or -1 with res->stage and res->err set and
  * every end closed, P's included. */
 static int open_channels(const struct spawn_req *req, const struct spawn_req *outer, int p[2],
 			 int hold[2], int sync[2], struct spawn_res *res)
 {
 	if ((req->orphan && report_pair(hold) < 0) ||
-	    (outer->ns && outer->ns->userns && pipe2(sync, O_CLOEXEC) < 0)) {
-		res->stage = hold[0] < 0 && req->orphan ? SPAWN_SOCKETPAIR : SPAWN_PIPE;
+	    (outer->ns && outer->ns->userns && report_pair(sync) < 0)) {
+		res->stage = SPAWN_SOCKETPAIR;
 		res->err = errno;
 		close_pair(p);
 		close_pair(hold);
@@ -464,10 +471,15 @@ static void after_clone(pid_t pid, int pidfd, int p[2], int hold[2], int sync[2]
 		close(hold[0]);
 	if (sync[0] >= 0)
 		close(sync[0]);
-	if (pid > 0 && sync[1] >= 0 && pidns_write_id_maps(pid) < 0) {
-		res->stage = SPAWN_UIDMAP;
-		res->err = errno;
-		ar_pidfd_send_signal(pidfd, SIGKILL, 0);
+	if (pid > 0 && sync[1] >= 0) {
+		if (pidns_write_id_maps(pid) < 0) {
+			res->stage = SPAWN_UIDMAP;
+			res->err = errno;
+			ar_pidfd_send_signal(pidfd, SIGKILL, 0);
+		} else {
+			while (send(sync[1], "", 1, MSG_NOSIGNAL) < 0 && errno == EINTR)
+				;
+		}
 	}
 	/* Closed whatever happened: a clone that failed must not leave it open in the tool. */
 	if (sync[1] >= 0)

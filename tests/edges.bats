@@ -132,7 +132,7 @@ load common
 # else; COMMAND ignores HUP and TERM. The leash must hold already: COMMAND and its group are
 # gone, nothing is left.
 killed_at_start() {
-	run "$H/subreaper" -w -t 20 -r "$T/rep" "$H/killstart" -u "$T/ready" \
+	run "$H/subreaper" -w -t 20 -r "$T/rep" ${AS_USER:+$AS_USER} "$H/killstart" -u "$T/ready" \
 		"$AK" --mode=userspace -g 0.2 "$@" \
 		sh -c "trap '' HUP TERM; sleep 60 & touch $T/ready; wait" 3>&-
 	[[ -e $T/ready ]]
@@ -161,5 +161,27 @@ killed_at_start() {
 	for m in $modes; do
 		rm -f "$T/ready" "$T/rep"
 		killed_at_start --contain="$m"
+	done
+}
+
+@test "autokill killed right after COMMAND's start, as an unprivileged user: the leash holds already" {
+	[[ $(id -u) == 0 ]] && id nobody >/dev/null 2>&1 || skip "needs root, to run as nobody"
+	local nobody="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+	# COMMAND, run as nobody, marks its start in T.
+	chmod 777 "$T"
+	AS_USER=$nobody killed_at_start
+	# pidns takes a user namespace there: COMMAND cannot start before autokill has written
+	# its maps. Killed right after the namespace's clone, nothing starts, nothing is left.
+	# Before the fix COMMAND started in about half the runs: three of them.
+	$nobody unshare -Urp true 2>/dev/null || return 0
+	for i in 1 2 3; do
+		rm -f "$T/ready" "$T/rep"
+		run "$H/subreaper" -w -t 20 -r "$T/rep" $nobody "$H/killstart" -n \
+			"$AK" --mode=userspace -g 0.2 --contain=pidns \
+			sh -c "trap '' HUP TERM; sleep 60 & touch $T/ready; wait" 3>&-
+		assert_equal "$status" 137
+		[[ ! -e $T/ready ]]
+		run cat "$T/rep"
+		assert_line "alive 0"
 	done
 }

@@ -4,11 +4,14 @@
  * already be in place. Works on static builds, where an LD_PRELOAD shim cannot.
  *
  * killstart -u FILE TOOL [ARG]...
+ * killstart -n TOOL [ARG]...
  *
  * COMMAND's clone is the first one in TOOL's own process (not its forks) that returns a
  * pid and is either clone(2) with CLONE_VFORK (the fast path) or clone3(2) (fork-like).
  * At that syscall's exit TOOL stays stopped until FILE exists (COMMAND makes it once it has
- * set itself up; at most 60 s), then gets SIGKILL. Exit: TOOL's status (128+N for signal
+ * set itself up; at most 60 s), then gets SIGKILL. With -n it gets SIGKILL there at once:
+ * where COMMAND cannot start before the tool's next steps (an unprivileged pidns waits for
+ * the tool to write its user namespace's maps), nothing may start and nothing may be left. Exit: TOOL's status (128+N for signal
  * N); 2 on a usage or ptrace error; 3 when no such clone happened.
  */
 #include "config.h"
@@ -61,17 +64,21 @@ int main(int argc, char **argv)
 {
 	struct ptrace_syscall_info entry = {0};
 	const char *file = NULL;
+	bool now = false;
 	bool killed = false;
 	int opt, st, sig = 0;
 	pid_t pid;
 
-	while ((opt = getopt(argc, argv, "+u:")) != -1) {
-		if (opt != 'u')
-			errx(2, "usage: killstart -u FILE TOOL [ARG]...");
-		file = optarg;
+	while ((opt = getopt(argc, argv, "+nu:")) != -1) {
+		if (opt == 'n')
+			now = true;
+		else if (opt == 'u')
+			file = optarg;
+		else
+			errx(2, "usage: killstart {-u FILE | -n} TOOL [ARG]...");
 	}
-	if (!file || optind >= argc)
-		errx(2, "usage: killstart -u FILE TOOL [ARG]...");
+	if (!file == !now || optind >= argc)
+		errx(2, "usage: killstart {-u FILE | -n} TOOL [ARG]...");
 	pid = fork();
 	if (pid < 0)
 		err(2, "fork");
@@ -104,7 +111,8 @@ int main(int argc, char **argv)
 			if (!killed && command_clone(pid, &entry)) {
 				int pidfd = ar_pidfd_open(pid);
 
-				wait_for_file(file);
+				if (file)
+					wait_for_file(file);
 				/* Our own unreaped child: the pidfd names the tool. */
 				if (pidfd < 0 || ar_pidfd_send_signal(pidfd, SIGKILL, 0) < 0)
 					err(2, "cannot kill the tool");
