@@ -50,13 +50,20 @@ load common
 	ladder=(-t 0.001 -g 0 -L USR1,USR1,USR1,USR1,USR1,USR1,USR1,KILL "$H/sigrec" -i USR1 "$T/log")
 	# The same run with a reader that keeps up, as the baseline on a loaded machine. USR1
 	# ignored from the start: with -t 0.001 the first step can come before sigrec has set
-	# up (the ASan build), and would end it with 124 instead of the ladder's KILL.
-	start=$(date +%s%N)
-	run -137 env --ignore-signal=USR1 "$AK" --status-fd=6 "${ladder[@]}" 6>/dev/null
-	base=$(( ($(date +%s%N) - start) / 1000000 ))
-	start=$(date +%s%N)
-	run -137 env --ignore-signal=USR1 "$AK" --status-fd=5 "${ladder[@]}"
-	elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+	# up (the ASan build), and would end it with 124 instead of the ladder's KILL. The
+	# fastest of three runs each: a loaded machine (or qemu's emulation, where one run
+	# varied by 1.5 s) only adds time, and the minimum sheds it.
+	base=999999 elapsed=999999
+	for i in 1 2 3; do
+		start=$(date +%s%N)
+		run -137 env --ignore-signal=USR1 "$AK" --status-fd=6 "${ladder[@]}" 6>/dev/null
+		t=$(( ($(date +%s%N) - start) / 1000000 ))
+		(( t < base )) && base=$t
+		start=$(date +%s%N)
+		run -137 env --ignore-signal=USR1 "$AK" --status-fd=5 "${ladder[@]}"
+		t=$(( ($(date +%s%N) - start) / 1000000 ))
+		(( t < elapsed )) && elapsed=$t
+	done
 	exec 5>&-
 	kill "$BG_PIDS"
 	wait_for "ended $BG_PIDS"
