@@ -136,8 +136,16 @@ int leash_prepare(const struct supervisor *cfg, struct leash *l, const char *nam
 
 		close(s[1]);
 		watcher_setup(&cmd, s[0], cfg->cfg.verbose, name);
-		if (!await_command(s[0], &cmd))
+		if (!await_command(s[0], &cmd)) {
+			/* The holder died before COMMAND announced itself: what may have got
+			 * into the leaf is a child that never reached execve. The leaf is ours
+			 * to remove, as on any other death of the holder. */
+			if (cmd.cfg.cg) {
+				cgroup_signal(cmd.cfg.cg, SIGKILL);
+				cgroup_remove(cmd.cfg.cg);
+			}
 			_exit(0);
+		}
 		watch(&cmd, s[0]);
 	}
 	close(s[0]);

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "pidfd.h"
 #include "pidns.h"
 #include "util.h"
@@ -99,8 +100,13 @@ noreturn void pidns_init_serve(const struct pidns *ns, int sfd, int cmd_pidfd, p
 
 		if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 			continue;
+		/* To COMMAND's group when COMMAND leads one; else (it stayed in the job's
+		 * group, led from outside the namespace, as under a caller that is not its
+		 * group's leader) to COMMAND itself, where it went nowhere before: the floor
+		 * reached nobody. */
 		if ((int)si.ssi_signo != SIGCHLD) {
-			pidfd_kill_group(cmd_pidfd, cmd_pid, (int)si.ssi_signo);
+			if (pidfd_kill_group(cmd_pidfd, cmd_pid, (int)si.ssi_signo) == 0)
+				ar_pidfd_send_signal(cmd_pidfd, (int)si.ssi_signo, 0);
 			continue;
 		}
 		while ((pid = waitpid(-1, &s, WNOHANG)) > 0) {

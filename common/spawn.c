@@ -295,6 +295,12 @@ static noreturn void ns_init(const struct spawn_req *req, int up, int sync)
 	inner.kflags = 0;
 	inner.cgroup_fd = 0;
 	inner.pdeathsig = 0;
+	/* COMMAND's parent is this init, so the floor (for a watcher killed together with the
+	 * tool) is ours: the signal comes to the signalfd below and is relayed to COMMAND like
+	 * any other. (getppid() is 0 in the namespace: a tool already dead cannot be told
+	 * from here; the watcher covers that moment.) */
+	if (req->pdeathsig && prctl(PR_SET_PDEATHSIG, req->pdeathsig) < 0)
+		child_fail(up, SPAWN_PDEATHSIG, errno);
 	sfd = pidns_init_signals(&orig);
 	if (!inner.mask)
 		inner.mask = &orig;

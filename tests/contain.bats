@@ -273,6 +273,21 @@ leaf_of() { sed -n 's/^autokill: cgroup: //p' <<<"$1"; }
 	done
 }
 
+@test "cgroup: autokill killed before COMMAND's start: the watcher removes the leaf" {
+	cgroup_writable
+	# SIGKILLed at COMMAND's clone3 (seccomp), the watcher forked: nothing started, and the
+	# watcher, told nothing over the lifeline, must not leave the leaf behind. (In the auto
+	# mode the first clone3 is the kernel mode's attempt, before the watcher: autokill(1)
+	# states that window.)
+	run "$H/subreaper" -w -t 20 -r "$T/rep" "$H/nosys" -e KILL clone3 "$AK" -vv --mode=userspace --contain=cgroup touch "$T/started"
+	leaf=$(leaf_of "$output")
+	[[ -n $leaf ]] || fail "no leaf reported: $output"
+	[[ ! -e $T/started ]]
+	wait_for "[[ ! -e $leaf ]]" || fail "left $leaf"
+	run cat "$T/rep"
+	assert_line "alive 0"
+}
+
 # write_chain [IGNORE]: $T/chain N starts a chain of N processes, each in a new session
 # (setsid), each starting the next before it becomes a sleeper named chain-TAG; with
 # IGNORE, each ignores HUP and TERM. $T/cmd [stay] starts a 12-deep chain, waits until all

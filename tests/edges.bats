@@ -87,6 +87,22 @@ load common
 	wait "$BG_PIDS" || true
 }
 
+@test "--contain=pidns: autokill and its watcher SIGKILLed, the floor still ends COMMAND" {
+	[[ $($AK --features | grep '^contain=') == contain=pidns ]] || skip "no PID namespaces here"
+	# COMMAND's parent is the namespace's init, not autokill: the init carries the floor.
+	"$H/subreaper" -w -t 20 -r "$T/rep" "$AK" --mode=userspace --contain=pidns \
+		sh -c "touch $T/ready; exec sleep 100" 3>&- &
+	BG_PIDS=$!
+	wait_for "[[ -e $T/ready ]]"
+	ak=$(child_of "$BG_PIDS")
+	for c in $(cat /proc/"$ak"/task/*/children); do
+		[[ $(cat /proc/"$c"/comm) == autokill-leash ]] && kill -KILL "$c"
+	done
+	kill -KILL "$ak"
+	wait "$BG_PIDS" || true
+	grep -qx "alive 0" "$T/rep" || fail "$(cat "$T/rep")"
+}
+
 @test "a signalfd failure in the pidns init is reported, not spun on" {
 	run -125 timeout 20 "$H/subreaper" -w "$H/nosys" signalfd4 "$AK" --contain=pidns --pidfd-fd=7 sleep 1 \; true
 	assert_line --index 0 --partial "signalfd"
