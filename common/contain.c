@@ -286,25 +286,45 @@ static bool terminates(int sig)
 	}
 }
 
+/* Whether PID (open as PIDFD) got the signal already (see struct reached). */
+static bool reached_already(const struct reached *r, int pidfd, pid_t pid)
+{
+	pid_t pg;
+
+	if (!r)
+		return false;
+	if (r->pid > 0 && pid == r->pid)
+		return true;
+	return r->pgid > 0 && pidfd_pgid(pidfd, pid, &pg) == 0 && pg == r->pgid;
+}
+
+struct send_arg {
+	int sig;
+	const struct reached *reached;
+};
+
+/* SIG, then CONT (a stopped process acts on it); to one reached already, only the CONT
+ * that a freeze of ours may owe it. */
 static void send_with_cont(int pidfd, pid_t pid, void *arg)
 {
-	int sig = *(int *)arg;
+	const struct send_arg *a = arg;
 
-	(void)pid;
-	pidfd_kill(pidfd, sig);
-	if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCONT)
+	if (!reached_already(a->reached, pidfd, pid))
+		pidfd_kill(pidfd, a->sig);
+	if (a->sig != SIGKILL && a->sig != SIGSTOP && a->sig != SIGCONT)
 		pidfd_kill(pidfd, SIGCONT);
 }
 
-void tree_signal(int sig, pid_t exclude)
+void tree_signal(int sig, pid_t exclude, const struct reached *reached)
 {
+	struct send_arg a = {sig, reached};
 	struct settle st = {.sig = sig == SIGKILL ? SIGKILL : SIGSTOP};
 	int64_t deadline = now_ns() + TREE_WALK_NS;
 	struct pidset done = {0};
 	bool more = true;
 
 	if (!terminates(sig)) {
-		sweep(exclude, send_with_cont, &sig, NULL);
+		sweep(exclude, send_with_cont, &a, NULL);
 		return;
 	}
 	settle(&st, exclude, deadline);
@@ -329,7 +349,7 @@ void tree_signal(int sig, pid_t exclude)
 			fd = pidfd_open_child(nd.ppid, nd.pid);
 			if (fd < 0)
 				continue;
-			send_with_cont(fd, nd.pid, &sig);
+			send_with_cont(fd, nd.pid, &a);
 			close(fd);
 		}
 		free(order.v);
@@ -483,7 +503,7 @@ int cgroup_create(struct cgroup *cg, const char *prefix, char *err, size_t errle
 	return 0;
 }
 
-void cgroup_signal(const struct cgroup *cg, int sig)
+void cgroup_signal(const struct cgroup *cg, int sig, const struct reached *reached)
 {
 	char buf[32];
 	long v;
@@ -514,7 +534,8 @@ void cgroup_signal(const struct cgroup *cg, int sig)
 			close(pfd);
 			continue;
 		}
-		pidfd_kill(pfd, sig);
+		if (!reached_already(reached, pfd, (pid_t)v))
+			pidfd_kill(pfd, sig);
 		if (sig != SIGKILL && sig != SIGSTOP)
 			pidfd_kill(pfd, SIGCONT);
 		close(pfd);

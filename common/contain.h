@@ -25,10 +25,18 @@ int contain_parse(const char *s); /* -1 if unknown */
 /* PID's children, from /proc/PID/task/PID/children; returns how many (at most MAX). */
 int children_of(pid_t pid, pid_t *out, int max);
 
+/* What a signal reached already, through COMMAND's group (and COMMAND itself): the walks
+ * below send it only to the rest, so no process gets it twice (a second INT is a double
+ * Ctrl-C to a nested autokill). pid or pgid 0: none. */
+struct reached {
+	pid_t pid;
+	pid_t pgid;
+};
+
 /* Subreaper mode: our descendants, reached through our children (whose pids cannot be
  * reused while unreaped) and, below them, pids checked against their parent's through
  * PIDFD_GET_INFO. EXCLUDE: a child to leave alone (the leash watcher). */
-void tree_signal(int sig, pid_t exclude);
+void tree_signal(int sig, pid_t exclude, const struct reached *reached);
 /* How many children we have besides the two given (0: the tree is gone). */
 int tree_children(pid_t not1, pid_t not2);
 /* Reaps the children that have exited, except the two given. */
@@ -50,7 +58,7 @@ int cgroup_create(struct cgroup *cg, const char *prefix, char *err, size_t errle
  * is the hierarchy's root. -1 without a cgroup v2 hierarchy. */
 int cgroup_own_dir(char *out, size_t len, bool *root);
 /* Sends SIG to every member; KILL goes through cgroup.kill (Linux 5.14). */
-void cgroup_signal(const struct cgroup *cg, int sig);
+void cgroup_signal(const struct cgroup *cg, int sig, const struct reached *reached);
 bool cgroup_populated(const struct cgroup *cg);
 /* Removes the leaf once it is empty (waits up to 5 s for the last members to go). */
 void cgroup_remove(struct cgroup *cg);

@@ -141,7 +141,7 @@ int leash_prepare(const struct supervisor *cfg, struct leash *l, const char *nam
 			 * into the leaf is a child that never reached execve. The leaf is ours
 			 * to remove, as on any other death of the holder. */
 			if (cmd.cfg.cg) {
-				cgroup_signal(cmd.cfg.cg, SIGKILL);
+				cgroup_signal(cmd.cfg.cg, SIGKILL, NULL);
 				cgroup_remove(cmd.cfg.cg);
 			}
 			_exit(0);

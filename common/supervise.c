@@ -338,20 +338,6 @@ static int signal_command(const struct supervise_config *cfg, struct supervise_s
 		       0;
 }
 
-/* Sends SIG to COMMAND (its group when cfg->group); returns 0 or -1. */
-static int supervise_signal(const struct supervise_config *cfg, struct supervise_state *st,
-			    int sig)
-{
-	int r = signal_command(cfg, st, sig);
-
-	/* What escaped the process group (setsid, double forks) is reached too. */
-	if (cfg->contain == CONTAIN_SUBREAPER)
-		tree_signal(sig, cfg->spare);
-	else if (cfg->contain == CONTAIN_CGROUP && cfg->cg)
-		cgroup_signal(cfg->cg, sig);
-	return r;
-}
-
 /* The process group the ladder targets: ours (or our holder child's) when COMMAND joined
  * it, else COMMAND's own, which outlives COMMAND while members are left (a hand-off's
  * watcher: COMMAND leads its group there, and may die of the ladder's first step). */
@@ -359,6 +345,24 @@ static pid_t ladder_pgid(const struct supervise_config *cfg, const struct superv
 {
 	return st->pgid ? st->pgid : cfg->pid;
 }
+
+/* Sends SIG to COMMAND (its group when cfg->group); returns 0 or -1. */
+static int supervise_signal(const struct supervise_config *cfg, struct supervise_state *st,
+			    int sig)
+{
+	int r = signal_command(cfg, st, sig);
+	/* What signal_command reached: COMMAND, and its group when the group took it. */
+	struct reached reached = {cfg->pid, cfg->group && r == 0 ? ladder_pgid(cfg, st) : 0};
+
+	/* What escaped the process group (setsid, double forks) is reached too, and only
+	 * that. */
+	if (cfg->contain == CONTAIN_SUBREAPER)
+		tree_signal(sig, cfg->spare, r == 0 ? &reached : NULL);
+	else if (cfg->contain == CONTAIN_CGROUP && cfg->cg)
+		cgroup_signal(cfg->cg, sig, r == 0 ? &reached : NULL);
+	return r;
+}
+
 
 /* Whether anything of COMMAND's tree is left, reaping what has ended (subreaper). */
 static bool tree_left(const struct supervise_config *cfg, const struct supervise_state *st)
@@ -789,7 +793,7 @@ static void on_time(const struct supervise_config *cfg, struct supervise_state *
 	if (st->next_step >= 0 && t >= st->step_at)
 		run_step(cfg, st);
 	if (*rekill_at && t >= *rekill_at) {
-		tree_signal(SIGKILL, cfg->spare);
+		tree_signal(SIGKILL, cfg->spare, NULL);
 		*rekill_at = 0;
 	}
 }

@@ -101,6 +101,8 @@ require_kernel() {
 
 # The signals in a sigrec log, in order, repeats collapsed: "HUP TERM".
 signals_in() { awk '$1 != last {printf "%s%s", sep, $1; sep=" "; last=$1} END {print ""}' "$1"; }
+# Every signal in a sigrec log, repeats kept: for what must arrive exactly once.
+each_signal_in() { awk '{printf "%s%s", sep, $1; sep=" "} END {print ""}' "$1"; }
 
 # The timestamp (ns) of the first SIG in a sigrec log.
 first_ns() { awk -v s="$2" '$1 == s {print $2; exit}' "$1"; }
