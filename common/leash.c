@@ -86,10 +86,11 @@ static void watcher_setup(const struct supervisor *cmd, int lifeline_r, bool kee
 }
 
 /* The watcher's life once it knows COMMAND: the ladder on the lifeline's hang-up. */
-static noreturn void watch(const struct supervisor *cmd, int lifeline_r)
+static noreturn void watch(const struct supervisor *cmd, int lifeline_r, bool finish_ladder)
 {
 	struct supervisor sv = supervisor_as_watcher(cmd, lifeline_r);
 
+	sv.cfg.finish_ladder = finish_ladder;
 	supervise(&sv.cfg, &sv.st, &sv.res);
 	if (sv.cfg.cg)
 		cgroup_remove(sv.cfg.cg);
@@ -100,7 +101,7 @@ static noreturn void watcher(const struct supervisor *cmd, int lifeline_r, bool 
 			     const char *name)
 {
 	watcher_setup(cmd, lifeline_r, keep_stderr, name);
-	watch(cmd, lifeline_r);
+	watch(cmd, lifeline_r, false);
 }
 
 /* Waits on the lifeline socket for COMMAND's pidfd (and pid; see spawn.c's announce) and
@@ -146,7 +147,7 @@ int leash_prepare(const struct supervisor *cfg, struct leash *l, const char *nam
 			}
 			_exit(0);
 		}
-		watch(&cmd, s[0]);
+		watch(&cmd, s[0], true);
 	}
 	close(s[0]);
 	if (pid < 0 || (l->watcher_pidfd = ar_pidfd_open(pid)) < 0) {

@@ -365,6 +365,18 @@ static int supervise_signal(const struct supervise_config *cfg, struct supervise
 
 
 /* Whether anything of COMMAND's tree is left, reaping what has ended (subreaper). */
+/* The lifeline, until it hangs up; or -1. */
+static int lifeline(const struct supervise_config *cfg, const struct supervise_state *st)
+{
+	return st->hung_up ? -1 : cfg->leash_fd;
+}
+
+/* The leash watcher's role, while its holder lives (see supervisor_as_watcher). */
+static bool watching(const struct supervise_config *cfg, const struct supervise_state *st)
+{
+	return cfg->finish_ladder && lifeline(cfg, st) >= 0;
+}
+
 static bool tree_left(const struct supervise_config *cfg, const struct supervise_state *st)
 {
 	if (cfg->contain == CONTAIN_SUBREAPER) {
@@ -375,8 +387,11 @@ static bool tree_left(const struct supervise_config *cfg, const struct supervise
 		return cgroup_populated(cfg->cg);
 	/* The process group: a ladder once running goes on until nothing of the group is left
 	 * (services started with & that ignore the signal that ended COMMAND); when COMMAND
-	 * exits on its own, the rest of its group is left alone, as timeout(1) leaves it. */
-	return cfg->group && st->next_step >= 0 &&
+	 * exits on its own, the rest of its group is left alone, as timeout(1) leaves it.
+	 * The leash watcher keeps watching while the group has members, since the holder's
+	 * ladder may still be at work on them: a holder killed in its middle leaves the rest
+	 * to the watcher. A holder that ends normally releases the watcher first. */
+	return cfg->group && (st->next_step >= 0 || watching(cfg, st)) &&
 	       pgrp_others(ladder_pgid(cfg, st), st->in_group ? getpid() : 0, st->group_holder,
 			   false) > 0;
 }
@@ -386,11 +401,6 @@ static pid_t job_pgrp(const struct supervise_state *st)
 	return st->job_pgrp ? st->job_pgrp : getpgrp();
 }
 
-/* The lifeline, until it hangs up; or -1. */
-static int lifeline(const struct supervise_config *cfg, const struct supervise_state *st)
-{
-	return st->hung_up ? -1 : cfg->leash_fd;
-}
 
 void supervise_restore_tty(const struct supervise_state *st)
 {
@@ -735,6 +745,7 @@ struct supervisor supervisor_as_watcher(const struct supervisor *cmd, int lifeli
 	/* While the holder lives, what is left of the tree after COMMAND is the holder's to
 	 * deal with; the watcher acts only on the lifeline's hang-up. */
 	cfg->wait_all = true;
+	cfg->finish_ladder = false;
 	if (cfg->contain != CONTAIN_CGROUP)
 		cfg->contain = CONTAIN_PGRP;
 	return sv;

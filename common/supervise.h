@@ -35,6 +35,9 @@ struct supervise_config {
 	struct cgroup *cg; /* CONTAIN_CGROUP: COMMAND's leaf */
 	pid_t spare;	/* a child of ours outside COMMAND's tree (the watcher), or 0 */
 	bool wait_all;	/* when COMMAND exits, wait for the rest of the tree, no ladder */
+	bool finish_ladder; /* the watcher of a holder that runs the ladder itself (autokill,
+			     * not a hand-off): watch the group after COMMAND, in case the
+			     * holder dies in the middle of its ladder */
 	bool die_with_parent; /* our parent's death runs the ladder (see parent.h) */
 	int verbose;	/* 1: one line per signal sent; 2: with its details */
 	const char *name; /* COMMAND's name for those lines, or NULL */

@@ -43,6 +43,23 @@ load common
 	grep -qx "alive 0" "$T/rep"
 }
 
+@test "SIGKILL of autokill in the middle of its ladder: the watcher finishes it on the group" {
+	# A CI runner's cancel: INT (or TERM), then KILL once its grace is over. COMMAND dies
+	# of the first step; the ladder goes on for the service, and so must the watcher
+	# once autokill is gone.
+	"$H/subreaper" -w -t 30 -r "$T/rep" "$AK" --mode=userspace -g 3 bash -c \
+		"(trap '' HUP TERM; exec sleep 100) & touch $T/ready; wait" 3>&- &
+	BG_PIDS=$!
+	wait_for "[[ -e $T/ready ]]"
+	ak=$(child_of "$BG_PIDS")
+	kill -TERM "$ak"
+	# bash has died of the TERM: the ladder waits out its grace for the service.
+	wait_for "! pgrep -x bash -P $ak >/dev/null"
+	kill -KILL "$ak"
+	wait "$BG_PIDS" || true
+	grep -qx "alive 0" "$T/rep" || fail "$(cat "$T/rep")"
+}
+
 @test "userspace leash after SIGKILL of autokill: the whole group goes, not only COMMAND" {
 	"$H/subreaper" -w -t 30 -r "$T/rep" "$AK" --mode=userspace -g 0.2 sh -c "sleep 100 & echo \$! >$T/svc; touch $T/ready; exec sleep 100" 3>&- &
 	BG_PIDS=$!
