@@ -39,6 +39,28 @@ start_recorder() {
 	grep -qx "alive 0" "$T/rep"
 }
 
+@test "userspace leash: the watcher shares no memory with autokill, so no OOM kill of autokill takes it" {
+	# The OOM killer kills every process that shares its victim's memory (mm/oom_kill.c,
+	# __oom_kill_process), and before Linux 5.16 a core dump did too (fs/coredump.c,
+	# zap_threads): a watcher cloned with CLONE_VM, cheaper to start than a fork, would die
+	# with autokill and leave COMMAND unleashed. Seen without an OOM: the kernel keeps one
+	# oom_score_adj for all the processes sharing a memory (__set_oom_adj).
+	start_recorder --mode=userspace -g 0.2
+	local w c adj
+	for c in $(cat "/proc/$AKPID/task/$AKPID/children"); do
+		[[ $(cat "/proc/$c/comm" 2>/dev/null) == autokill-leash ]] && w=$c
+	done
+	[[ -n $w ]] || fail "no autokill-leash child of autokill $AKPID"
+	adj=$(cat "/proc/$AKPID/oom_score_adj")
+	((adj < 1000)) || skip "oom_score_adj is at its maximum already"
+	echo $((adj + 1)) >"/proc/$AKPID/oom_score_adj"
+	assert_equal "$(cat "/proc/$w/oom_score_adj")" "$adj"
+	kill -KILL "$AKPID"
+	wait "$BG_PIDS" || true
+	assert_equal "$(signals_in "$T/log")" "HUP TERM"
+	grep -qx "alive 0" "$T/rep"
+}
+
 @test "userspace leash with --grace 0: the whole ladder at once" {
 	start_recorder --mode=userspace -g 0
 	kill -KILL "$AKPID"
