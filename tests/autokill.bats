@@ -13,6 +13,15 @@ start_recorder() {
 	CMDPID=$(cat "$T/ready")
 }
 
+# leash_watcher PID: autokill PID's child named autokill-leash, or false.
+leash_watcher() {
+	local c
+	for c in $(cat "/proc/$1/task/$1/children"); do
+		[[ $(cat "/proc/$c/comm" 2>/dev/null) == autokill-leash ]] && echo "$c" && return 0
+	done
+	return 1
+}
+
 @test "userspace leash: SIGKILL of autokill gives COMMAND HUP, TERM, KILL after the grace" {
 	start_recorder --mode=userspace -g 0.5
 	kill -KILL "$AKPID"
@@ -46,11 +55,9 @@ start_recorder() {
 	# with autokill and leave COMMAND unleashed. Seen without an OOM: the kernel keeps one
 	# oom_score_adj for all the processes sharing a memory (__set_oom_adj).
 	start_recorder --mode=userspace -g 0.2
-	local w c adj
-	for c in $(cat "/proc/$AKPID/task/$AKPID/children"); do
-		[[ $(cat "/proc/$c/comm" 2>/dev/null) == autokill-leash ]] && w=$c
-	done
-	[[ -n $w ]] || fail "no autokill-leash child of autokill $AKPID"
+	local w adj
+	# COMMAND may be ready before the watcher has named itself.
+	wait_for "w=\$(leash_watcher $AKPID)"
 	adj=$(cat "/proc/$AKPID/oom_score_adj")
 	((adj < 1000)) || skip "oom_score_adj is at its maximum already"
 	echo $((adj + 1)) >"/proc/$AKPID/oom_score_adj"
