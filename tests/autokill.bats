@@ -13,6 +13,15 @@ start_recorder() {
 	CMDPID=$(cat "$T/ready")
 }
 
+# leash_watcher PID: autokill PID's child named autokill-leash, or false.
+leash_watcher() {
+	local c
+	for c in $(cat "/proc/$1/task/$1/children"); do
+		[[ $(cat "/proc/$c/comm" 2>/dev/null) == autokill-leash ]] && echo "$c" && return 0
+	done
+	return 1
+}
+
 @test "userspace leash: SIGKILL of autokill gives COMMAND HUP, TERM, KILL after the grace" {
 	start_recorder --mode=userspace -g 0.5
 	kill -KILL "$AKPID"
@@ -34,6 +43,26 @@ start_recorder() {
 	BG_PIDS=$!
 	wait_for "[[ -s $T/ready ]]"
 	kill -KILL "$(child_of "$BG_PIDS")"
+	wait "$BG_PIDS" || true
+	assert_equal "$(signals_in "$T/log")" "HUP TERM"
+	grep -qx "alive 0" "$T/rep"
+}
+
+@test "userspace leash: the watcher shares no memory with autokill, so no OOM kill of autokill takes it" {
+	# The OOM killer kills every process that shares its victim's memory (mm/oom_kill.c,
+	# __oom_kill_process), and before Linux 5.16 a core dump did too (fs/coredump.c,
+	# zap_threads): a watcher cloned with CLONE_VM, cheaper to start than a fork, would die
+	# with autokill and leave COMMAND unleashed. Seen without an OOM: the kernel keeps one
+	# oom_score_adj for all the processes sharing a memory (__set_oom_adj).
+	start_recorder --mode=userspace -g 0.2
+	local w adj
+	# COMMAND may be ready before the watcher has named itself.
+	wait_for "w=\$(leash_watcher $AKPID)"
+	adj=$(cat "/proc/$AKPID/oom_score_adj")
+	((adj < 1000)) || skip "oom_score_adj is at its maximum already"
+	echo $((adj + 1)) >"/proc/$AKPID/oom_score_adj"
+	assert_equal "$(cat "/proc/$w/oom_score_adj")" "$adj"
+	kill -KILL "$AKPID"
 	wait "$BG_PIDS" || true
 	assert_equal "$(signals_in "$T/log")" "HUP TERM"
 	grep -qx "alive 0" "$T/rep"
