@@ -125,35 +125,33 @@ kill_with_orphan_recorder() {
 	grep -qx "alive 0" "$T/rep"
 }
 
+# relay_once SIG TOOL [OPTION]...: sigrec under TOOL gets USR1 relayed, then SIG (which
+# ends the run); prints every signal sigrec recorded, repeats kept.
+relay_once() {
+	local sig=$1 tool
+	shift
+	rm -f "$T/ready" "$T/log"
+	env --default-signal=INT "$H/subreaper" -r "$T/rep" "$@" \
+		"$H/sigrec" -c INT,HUP,TERM,USR1 -x TERM:0 -r "$T/ready" "$T/log" 3>&- &
+	BG_PIDS=$!
+	wait_for "[[ -s $T/ready ]]"
+	tool=$(child_of "$BG_PIDS")
+	kill -USR1 "$tool"
+	wait_for "grep -q USR1 $T/log"
+	kill -"$sig" "$tool"
+	wait "$BG_PIDS" || true
+	each_signal_in "$T/log"
+}
+
 @test "subreaper, cgroup: a relayed signal and each ladder step reach COMMAND once" {
 	# COMMAND's group gets them, and the tree walk (or the cgroup's member list) must not
 	# send them again: a second INT is a double Ctrl-C to a nested autokill, or a
 	# "force quit" to terraform or docker compose.
 	for m in $(supported); do
 		[[ $m == subreaper || $m == cgroup ]] || continue
-		rm -f "$T/ready" "$T/log"
-		env --default-signal=INT "$H/subreaper" -r "$T/rep" "$AK" --contain=$m -g 0.3 \
-			"$H/sigrec" -c INT,HUP,TERM,USR1 -x TERM:0 -r "$T/ready" "$T/log" 3>&- &
-		BG_PIDS=$!
-		wait_for "[[ -s $T/ready ]]"
-		ak=$(child_of "$BG_PIDS")
-		kill -USR1 "$ak"
-		wait_for "grep -q USR1 $T/log"
-		kill -INT "$ak"
-		wait "$BG_PIDS" || true
-		assert_equal "$m: $(each_signal_in "$T/log")" "$m: USR1 INT TERM"
+		assert_equal "$m: $(relay_once INT "$AK" --contain=$m -g 0.3)" "$m: USR1 INT TERM"
 	done
-	rm -f "$T/ready" "$T/log"
-	"$H/subreaper" -r "$T/rep" "$AR" -w --contain=subreaper \
-		"$H/sigrec" -c USR1 -x TERM:0 -r "$T/ready" "$T/log" 3>&- &
-	BG_PIDS=$!
-	wait_for "[[ -s $T/ready ]]"
-	ar=$(child_of "$BG_PIDS")
-	kill -USR1 "$ar"
-	wait_for "grep -q USR1 $T/log"
-	kill -TERM "$ar"
-	wait "$BG_PIDS" || true
-	assert_equal "autoreap: $(each_signal_in "$T/log")" "autoreap: USR1 TERM"
+	assert_equal "autoreap: $(relay_once TERM "$AR" -w --contain=subreaper)" "autoreap: USR1 TERM"
 }
 
 @test "autoreap --wait --contain=subreaper: orphans are adopted, reaped and waited for" {
