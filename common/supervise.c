@@ -300,6 +300,11 @@ void supervise_release_group(struct supervise_state *st)
 	if (st->group_holder <= 0)
 		return;
 	close(st->group_hold);
+	/* End of file ends it, unless it was stopped (a STOP sent to it, or to the group it
+	 * leads once we have left it): KILL, which a stop does not hold back. pgfd is its
+	 * pidfd. */
+	if (st->pgfd >= 0)
+		ar_pidfd_send_signal(st->pgfd, SIGKILL, 0);
 	waitpid(st->group_holder, NULL, 0);
 	st->group_holder = 0;
 }

@@ -69,6 +69,24 @@ load common
 	grep -qx "alive 0" "$T/rep"
 }
 
+@test "a stopped group holder does not keep autokill or autoreap --wait from ending" {
+	# Not its group's leader, the tool starts a child that leads COMMAND's group; a STOP
+	# sent to that child must not make the tool wait for it forever once COMMAND is done.
+	mkfifo "$BATS_TEST_TMPDIR/go"
+	for tool in "$AK" "$AR -w"; do
+		rm -f "$T/ready"
+		$tool sh -c "touch $T/ready; read x <$BATS_TEST_TMPDIR/go" 3>&- &
+		BG_PIDS=$!
+		wait_for "[[ -e $T/ready ]]"
+		holder=
+		wait_for 'for c in $(cat /proc/$BG_PIDS/task/$BG_PIDS/children); do [[ $(cat /proc/$c/comm) == auto*-group ]] && holder=$c; done; [[ -n $holder ]]'
+		kill -STOP "$holder"
+		echo >"$BATS_TEST_TMPDIR/go"
+		wait_for "ended $BG_PIDS" || { kill -CONT "$holder"; fail "$tool waits for its stopped holder"; }
+		wait "$BG_PIDS"
+	done
+}
+
 @test "SIGKILL of autoreap --wait: the child that leads COMMAND's group does not outlive it" {
 	# Started in the background, autoreap is not its job's leader: a child of its own,
 	# sharing its memory, leads the group, and must end with autoreap however it ends.
