@@ -47,7 +47,8 @@ load common
 	# A CI runner's cancel: INT (or TERM), then KILL once its grace is over. COMMAND dies
 	# of the first step; the ladder goes on for the service, and so must the watcher
 	# once autokill is gone.
-	"$H/subreaper" -w -t 30 -r "$T/rep" "$AK" --mode=userspace -g 3 bash -c \
+	# The grace outlasts the steps below (in qemu's emulation, 3 s did not).
+	"$H/subreaper" -w -t 60 -r "$T/rep" "$AK" --mode=userspace -g "${AUTOREAP_EMULATED:+15}${AUTOREAP_EMULATED:-3}" bash -c \
 		"(trap '' HUP TERM; exec sleep 100) & touch $T/ready; wait" 3>&- &
 	BG_PIDS=$!
 	wait_for "[[ -e $T/ready ]]"
