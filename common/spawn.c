@@ -432,8 +432,8 @@ static void close_pair(int p[2])
 /* The fork-like path's channels besides the report socket P: HOLD for an orphan's
  * intermediate (a socket too: the tool's first pipe after the start is the leash's), SYNC
  * for the id maps of a new user namespace (a socket: its "go" is sent with MSG_NOSIGNAL,
- * which a child killed meanwhile must not turn into our SIGPIPE). 0, or -1 with res->stage and res->err set and
- * every end closed, P's included. */
+ * which a child killed meanwhile must not turn into our SIGPIPE). 0, or -1 with
+ * res->stage and res->err set and every end closed, P's included. */
 static int open_channels(const struct spawn_req *req, const struct spawn_req *outer, int p[2],
 			 int hold[2], int sync[2], struct spawn_res *res)
 {

@@ -368,8 +368,6 @@ static int supervise_signal(const struct supervise_config *cfg, struct supervise
 	return r;
 }
 
-
-/* Whether anything of COMMAND's tree is left, reaping what has ended (subreaper). */
 /* The lifeline, until it hangs up; or -1. */
 static int lifeline(const struct supervise_config *cfg, const struct supervise_state *st)
 {
@@ -382,6 +380,7 @@ static bool watching(const struct supervise_config *cfg, const struct supervise_
 	return cfg->finish_ladder && lifeline(cfg, st) >= 0;
 }
 
+/* Whether anything of COMMAND's tree is left, reaping what has ended (subreaper). */
 static bool tree_left(const struct supervise_config *cfg, const struct supervise_state *st)
 {
 	if (cfg->contain == CONTAIN_SUBREAPER) {
