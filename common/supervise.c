@@ -244,6 +244,29 @@ static pid_t group_holder(int *hold, int *pidfd, const char *name)
 	return pid;
 }
 
+static pid_t job_pgrp(const struct supervise_state *st)
+{
+	return st->job_pgrp ? st->job_pgrp : getpgrp();
+}
+
+/* When the job's group holds the terminal and COMMAND's is another group, the terminal goes
+ * to COMMAND's group: at the start, and again when the job holds it later, which a shell's
+ * fg does to a job started in the background, and which a pipeline's first command does in
+ * its own child when it runs after we handed the terminal on. SIGTTOU is blocked, so we may.
+ * A command started in the background of a script (SIGINT ignored) never takes it. Returns
+ * whether it went. */
+static bool hand_tty(struct supervise_state *st)
+{
+	pid_t job = job_pgrp(st);
+	int fd = st->tty_fd >= 0 ? st->tty_fd : tty_held_by(job);
+
+	if (fd < 0 || !st->pgid || job == st->pgid || ignored(SIGINT) || tcgetpgrp(fd) != job ||
+	    tcsetpgrp(fd, st->pgid) < 0)
+		return false;
+	st->tty_fd = fd;
+	return true;
+}
+
 /* The holder child must be gone, and reaped, however we exit (spawn_die, err). */
 static struct supervise_state *held;
 
@@ -280,17 +303,11 @@ void supervise_lead_group(struct supervisor *sv, const char *holder_name)
 		/* A keeper: its holder stays in the job's group. */
 		err(EXIT_TOOL_FAILURE, "cannot create a process group");
 	}
-	if (job != getpid() || !st->in_group) {
-		/* SIGTTOU is blocked, so we may hand the terminal on. A command started in the
-		 * background of a script (SIGINT ignored) never takes it. */
-		fd = tty_held_by(job);
-		if (fd >= 0 && !ignored(SIGINT) && tcsetpgrp(fd, leader) == 0)
-			st->tty_fd = fd;
-	}
+	st->pgid = leader;
+	hand_tty(st);
 	fd = high_fd(leader_fd >= 0 ? leader_fd : ar_pidfd_open(leader));
 	if (fd < 0)
 		err(EXIT_TOOL_FAILURE, "cannot open a pidfd for the process group");
-	st->pgid = leader;
 	st->pgfd = fd;
 	cfg->group = true;
 }
@@ -400,10 +417,6 @@ static bool tree_left(const struct supervise_config *cfg, const struct supervise
 			   false) > 0;
 }
 
-static pid_t job_pgrp(const struct supervise_state *st)
-{
-	return st->job_pgrp ? st->job_pgrp : getpgrp();
-}
 
 
 void supervise_restore_tty(const struct supervise_state *st)
@@ -499,8 +512,7 @@ static void start_ladder(struct supervise_state *st, int first, int64_t delay)
  * foreground one again, and COMMAND continued either way. */
 static void resume(const struct supervise_config *cfg, struct supervise_state *st)
 {
-	if (st->tty_fd >= 0 && tcgetpgrp(st->tty_fd) == job_pgrp(st))
-		tcsetpgrp(st->tty_fd, st->pgid);
+	hand_tty(st);
 	supervise_signal(cfg, st, SIGCONT);
 }
 
@@ -515,6 +527,12 @@ static void stop_like(const struct supervise_config *cfg, struct supervise_state
 	bool moved = false;
 	sigset_t one, cont;
 
+	/* A read or write of the terminal while the job is in the foreground: only COMMAND's
+	 * group was not (see hand_tty). Nothing to follow. */
+	if ((sig == SIGTTIN || sig == SIGTTOU) && hand_tty(st)) {
+		supervise_signal(cfg, st, SIGCONT);
+		return;
+	}
 	/* A keeper whose holder is gone has nobody to continue it. */
 	if (!st->job_control || (cfg->holder && lifeline(cfg, st) < 0))
 		return;

@@ -143,6 +143,40 @@ EOF
 	assert_equal "${lines[*]}" "file $T/ready sent output got:one sent stopped fg=job fg sent output got:two exit 0 fg=job"
 }
 
+# The pipeline's first command gives the job the terminal in its own child, which may run
+# after the tool handed it to COMMAND's group (seen once in CI under load): COMMAND's read
+# then stops it with TTIN although the job is in the foreground.
+@test "a pipeline's first command gives the job the terminal late: COMMAND still reads it" {
+	mkfifo "$BATS_TEST_TMPDIR/go"
+	for tool in "$AK" "$AR -w"; do
+		rm -f "$T/ready"
+		run "$H/ptyjob" -m $tool sh -c "touch $T/ready; cat $BATS_TEST_TMPDIR/go; read line; echo \"got:\$line\"" <<EOF
+wait-file $T/ready
+give-job
+touch $BATS_TEST_TMPDIR/go
+type one
+output got:one
+exit
+owner
+EOF
+		assert_equal "$tool: ${lines[*]}" "$tool: file $T/ready given touched sent output got:one exit 0 fg=job"
+	done
+}
+
+@test "a pipeline ending in the tool, started in the background: TTIN stops it, fg resumes it" {
+	for tool in "$AK" "$AR -w"; do
+		run "$H/ptyjob" -m -b $tool sh -c "read line; echo \"got:\$line\"" <<EOF
+stopped
+fg
+type hello
+output got:hello
+exit
+owner
+EOF
+		assert_equal "$tool: ${lines[*]}" "$tool: stopped TTIN fg sent output got:hello exit 0 fg=job"
+	done
+}
+
 @test "autokill started in the background: a read stops the job with TTIN, fg resumes it" {
 	for c in pgrp; do
 		run "$H/ptyjob" -b "$AK" --contain=$c sh -c "read line; echo \"got:\$line\"" <<EOF

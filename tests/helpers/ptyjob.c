@@ -15,6 +15,9 @@
  *   stopped              until the job stops               -> "stopped" (by TSTP) |
  *                                                             "stopped TTIN" | "exit N" | ...
  *   fg                   foreground + SIGCONT, like fg     -> "fg"
+ *   give-job             the terminal to the job's group,  -> "given"
+ *                        no SIGCONT: what a pipeline's first command does in its child
+ *                        when it runs late, after the job's later commands started
  *   touch PATH           create PATH                       -> "touched"
  *   exit                 until the job ends                -> "exit N" | "signal NAME"
  *   owner                the terminal's foreground group   -> "fg=job" | "fg=shell" | ...
@@ -128,6 +131,9 @@ static void step(char *line)
 		    errno == EINVAL)
 			killpg(jobpg, SIGCONT);
 		printf("fg\n");
+	} else if (strcmp(line, "give-job") == 0) {
+		tcsetpgrp(slave, jobpg);
+		printf("given\n");
 	} else if (strcmp(line, "exit") == 0) {
 		while (waitpid(job, &st, 0) < 0)
 			if (errno != EINTR)
