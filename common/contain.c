@@ -38,21 +38,29 @@ int contain_parse(const char *s)
 	return -1;
 }
 
+struct pid_array {
+	pid_t *pid;
+	int n, max;
+};
+
+static int add_pid(long v, void *arg)
+{
+	struct pid_array *a = arg;
+
+	if (a->n >= a->max)
+		return 1;
+	a->pid[a->n++] = (pid_t)v;
+	return 0;
+}
+
 int children_of(pid_t pid, pid_t *out, int max)
 {
 	char path[64];
-	FILE *f;
-	long v;
-	int n = 0;
+	struct pid_array a = {out, 0, max};
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (n < max && fscanf(f, "%ld", &v) == 1)
-		out[n++] = (pid_t)v;
-	fclose(f);
-	return n;
+	each_number_in(path, add_pid, &a);
+	return a.n;
 }
 
 /* A growable list of (pid, parent) pairs: the walk's stack and its visiting order. */
@@ -127,6 +135,18 @@ static bool pidset_add(struct pidset *s, pid_t pid)
 
 /* Appends the children of every thread of PID (a thread's fork is its child alone, and
  * /proc/PID/task/PID/children lists the main thread's only). */
+struct child_of {
+	struct nodes *out;
+	pid_t parent;
+};
+
+static int push_child(long v, void *arg)
+{
+	struct child_of *c = arg;
+
+	return nodes_push(c->out, (pid_t)v, c->parent) < 0;
+}
+
 static void push_children(pid_t pid, struct nodes *out)
 {
 	char path[96];
@@ -137,20 +157,13 @@ static void push_children(pid_t pid, struct nodes *out)
 	d = opendir(path);
 	if (!d)
 		return;
-	while ((e = readdir(d))) {
-		FILE *f;
-		long v;
+	struct child_of c = {out, pid};
 
+	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/children", (int)pid, e->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		while (fscanf(f, "%ld", &v) == 1)
-			if (nodes_push(out, (pid_t)v, pid) < 0)
-				break;
-		fclose(f);
+		each_number_in(path, push_child, &c);
 	}
 	closedir(d);
 }
@@ -392,6 +405,23 @@ void tree_reap(pid_t not1, pid_t not2)
 }
 
 /* The cgroup v2 mount point, from /proc/self/mountinfo. */
+/* Word N (from 0) of the blank-separated LINE into OUT, or -1 (none, or too long). */
+static int word(const char *line, int n, char *out, size_t len)
+{
+	size_t k;
+
+	for (line += strspn(line, " \t\n"); n > 0 && *line; n--) {
+		line += strcspn(line, " \t\n");
+		line += strspn(line, " \t\n");
+	}
+	k = strcspn(line, " \t\n");
+	if (k == 0 || k >= len)
+		return -1;
+	memcpy(out, line, k);
+	out[k] = '\0';
+	return 0;
+}
+
 static int cgroup2_mount(char *out, size_t len)
 {
 	char line[4096], mnt[4096], fstype[64];
@@ -403,8 +433,8 @@ static int cgroup2_mount(char *out, size_t len)
 	while (found < 0 && fgets(line, sizeof(line), f)) {
 		char *sep = strstr(line, " - ");
 
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
-		    sscanf(sep + 3, "%63s", fstype) != 1)
+		if (!sep || word(line, 4, mnt, sizeof(mnt)) < 0 ||
+		    word(sep + 3, 0, fstype, sizeof(fstype)) < 0)
 			continue;
 		if (strcmp(fstype, "cgroup2") == 0 && strlen(mnt) < len) {
 			strcpy(out, mnt);

@@ -218,23 +218,19 @@ int handoff_exec(const struct handoff *h, pid_t pid, int pidfd, int leash, char 
  * never learns that a child died, so it does not reap (this machine's PID 1 is such). */
 static bool looks_like_reaper(pid_t pid, char *name, size_t namelen)
 {
-	char path[64], line[256];
-	unsigned long long mask, all = 0;
-	FILE *f;
+	static const char *const masks[] = {"SigBlk", "SigIgn", "SigCgt"};
+	char path[64], text[4096];
+	unsigned long long all = 0;
+	const char *v;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (read_text(path, text, sizeof(text)) < 0)
 		return true;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Name: %63s", name) == 1)
-			name[namelen - 1] = '\0';
-		else if ((sscanf(line, "SigBlk: %llx", &mask) == 1 ||
-			  sscanf(line, "SigIgn: %llx", &mask) == 1 ||
-			  sscanf(line, "SigCgt: %llx", &mask) == 1))
-			all |= mask;
-	}
-	fclose(f);
+	if ((v = proc_field(text, "Name")))
+		snprintf(name, namelen, "%.*s", (int)strcspn(v, " \t\n"), v);
+	for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++)
+		if ((v = proc_field(text, masks[i])))
+			all |= strtoull(v, NULL, 16);
 	return all & (1ULL << (SIGCHLD - 1));
 }
 

@@ -30,24 +30,15 @@ bool pidfd_exited(int pidfd)
 
 pid_t pidfd_pid(int pidfd)
 {
-	char path[64], line[128];
-	pid_t pid = -1;
-	FILE *f;
+	char path[64], text[1024], *end;
+	const char *v;
+	long pid;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
-	f = fopen(path, "re");
-	if (!f)
+	if (read_text(path, text, sizeof(text)) < 0 || !(v = proc_field(text, "Pid")))
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		long v;
-
-		if (sscanf(line, "Pid: %ld", &v) == 1) {
-			pid = (pid_t)v;
-			break;
-		}
-	}
-	fclose(f);
-	return pid;
+	pid = strtol(v, &end, 10);
+	return end == v ? -1 : (pid_t)pid;
 }
 
 static int get_info(int pidfd, struct ar_pidfd_info *info)
@@ -84,22 +75,20 @@ bool pidfd_info_works(void)
  * spaces and parentheses, so the fields are counted from its last ')'. */
 static int proc_stat_ids(pid_t pid, pid_t *ppid, pid_t *pgid, char *state)
 {
-	char path[64], buf[1024], *p, st;
+	char path[64], buf[1024], *p, *end, st;
 	long pp, pg;
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_text(path, buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')) || p[1] != ' ' ||
+	    !p[2] || p[3] != ' ')
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
+	st = p[2];
+	pp = strtol(p + 4, &end, 10);
+	if (end == p + 4 || *end != ' ')
 		return -1;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %c %ld %ld", &st, &pp, &pg) != 3)
+	p = end + 1;
+	pg = strtol(p, &end, 10);
+	if (end == p)
 		return -1;
 	if (ppid)
 		*ppid = (pid_t)pp;

@@ -3,6 +3,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
@@ -283,6 +285,79 @@ int write_all(int fd, const void *buf, size_t len)
 		p += n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+ssize_t read_text(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+
+	if (fd < 0)
+		return -1;
+	while (got < len - 1) {
+		ssize_t n = read(fd, buf + got, len - 1 - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	return (ssize_t)got;
+}
+
+const char *proc_field(const char *text, const char *key)
+{
+	size_t k = strlen(key);
+
+	for (const char *line = text; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (strncmp(line, key, k) != 0 || line[k] != ':')
+			continue;
+		line += k + 1;
+		while (*line == ' ' || *line == '\t')
+			line++;
+		return line;
+	}
+	return NULL;
+}
+
+int each_number_in(const char *path, int (*fn)(long v, void *arg), void *arg)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	long v = 0;
+	bool in = false;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] >= '0' && buf[i] <= '9') {
+				v = v < LONG_MAX / 10 ? v * 10 + (buf[i] - '0') : LONG_MAX;
+				in = true;
+			} else if (in) {
+				in = false;
+				if (fn(v, arg))
+					goto done;
+				v = 0;
+			}
+		}
+	}
+	if (in)
+		fn(v, arg);
+done:
+	close(fd);
 	return 0;
 }
 

@@ -90,6 +90,16 @@ ssize_t recv_fds(int sock, void *data, size_t len, int fds[2]);
 /* Loops over short writes and EINTR; -1 with errno on failure. */
 int write_all(int fd, const void *buf, size_t len);
 
+/* The /proc readers, without stdio's scanf (35 KiB of text, and a stream set up per call):
+ * read_text reads at most LEN - 1 bytes of the file at PATH into BUF, NUL-terminated, and
+ * returns how many (-1 with errno); proc_field returns the value of TEXT's "KEY:" line
+ * (as in /proc/PID/status), past the colon and blanks, or NULL; each_number_in calls FN
+ * with every decimal number of the file at PATH (a children list), in order, until FN
+ * returns non-zero, and returns -1 with errno when PATH cannot be opened. */
+ssize_t read_text(const char *path, char *buf, size_t len);
+const char *proc_field(const char *text, const char *key);
+int each_number_in(const char *path, int (*fn)(long v, void *arg), void *arg);
+
 /* Dies the way a process with wait(2) status STATUS died: exits with its code, or disables
  * core dumps and raises its signal, so that shells report 128+N and make reports the
  * signal. Falls back to exit(128+N) for signals whose default action is not to die. */
