@@ -9,7 +9,7 @@ import sys
 
 raw, vmraw, outdir, rounds, trials = sys.argv[1:6]
 data = {"spawn": {}, "supervise": {}, "leash": {}, "leash_vm_emulated": {}, "ladder": None,
-        "fanout": []}
+        "fanout": [], "spawn_vm_emulated": {}, "vm_modes": {}}
 runs = {}
 for line in open(raw):
     f = line.split()
@@ -47,6 +47,11 @@ if vmraw and os.path.exists(vmraw):
         if len(f) == 4 and f[0].startswith("leash-"):
             data["leash_vm_emulated"][f[0]] = {"median_ms": float(f[1]), "p99_ms": float(f[2]),
                                                "max_ms": float(f[3])}
+        elif len(f) == 5 and f[0] == "spawn-vm":
+            data["spawn_vm_emulated"][f[1]] = {"median_ms": float(f[2]), "p95_ms": float(f[3]),
+                                               "cpu_median_ms": float(f[4])}
+        elif f and f[0] == "modes":
+            data["vm_modes"] = dict(x.split("=", 1) for x in f[1:] if "=" in x)
 now = datetime.datetime.now(datetime.timezone.utc)
 model = "?"
 for line in open("/proc/cpuinfo"):
@@ -86,6 +91,19 @@ md += ["", "Supervising `sleep` for 2 s (the wrapper process alone; medians of 3
 for name, v in data["supervise"].items():
     md.append(f"| {name} | {v['cpu_ms']:.1f} | {v['ctxsw']} | {v['wakeups_per_s']:.2f} | "
               f"{v['peak_rss_kib']} ({', '.join(map(str, v['peak_rss_kib_all']))}) |")
+vsp = data["spawn_vm_emulated"]
+if vsp.get("floor"):
+    vf = vsp["floor"]["median_ms"]
+    modes = ", ".join(f"{k} in {v} mode" for k, v in data["vm_modes"].items())
+    md += ["", "Spawn overhead on Linux 7.2 under qemu (software emulation: every figure is "
+           f"some 100 times this machine's, and noisy; compare only the ratios, against the "
+           f"floor of the same guest run; {modes} where no --mode is given). Wall time only: "
+           "a COMMAND reaped by the kernel (CLONE_AUTOREAP) is never waited for, so its CPU "
+           "time is missing from the tree's:", "",
+           "| command | median ms | p95 ms | × floor |", "|---|---|---|---|"]
+    for name, v in vsp.items():
+        md.append(f"| {name} (emulated) | {v['median_ms']:.3f} | {v['p95_ms']:.3f} | "
+                  f"{v['median_ms'] / vf:.2f} |")
 md += ["", f"Leash latency, SIGKILL of autokill to COMMAND's death ({m['trials']} trials):", "",
        "| mode | median ms | p99 ms | max ms |", "|---|---|---|---|"]
 for name, v in data["leash"].items():
