@@ -417,8 +417,6 @@ static bool tree_left(const struct supervise_config *cfg, const struct supervise
 			   false) > 0;
 }
 
-
-
 void supervise_restore_tty(const struct supervise_state *st)
 {
 	/* The group we gave the terminal to: in a PID namespace COMMAND's pid (cfg->pid) is its
