@@ -250,17 +250,20 @@ static pid_t job_pgrp(const struct supervise_state *st)
 }
 
 /* When the job's group holds the terminal and COMMAND's is another group, the terminal goes
- * to COMMAND's group: at the start, and again when the job holds it later, which a shell's
+ * to COMMAND's group: at the START, and again when the job holds it later, which a shell's
  * fg does to a job started in the background, and which a pipeline's first command does in
- * its own child when it runs after we handed the terminal on. SIGTTOU is blocked, so we may.
- * A command started in the background of a script (SIGINT ignored) never takes it. Returns
- * whether it went. */
-static bool hand_tty(struct supervise_state *st)
+ * its own child when it runs after we handed the terminal on. Later only if we took it at
+ * the start or a job-control shell's fg means us: a program that is not a shell (make -j,
+ * python) and runs us in the background of its job reads the terminal itself after its fg.
+ * SIGTTOU is blocked, so we may. A command started in the background of a script (SIGINT
+ * ignored) never takes it. Returns whether it went. */
+static bool hand_tty(struct supervise_state *st, bool start)
 {
 	pid_t job = job_pgrp(st);
 	int fd = st->tty_fd >= 0 ? st->tty_fd : tty_held_by(job);
 
-	if (fd < 0 || !st->pgid || job == st->pgid || ignored(SIGINT) || tcgetpgrp(fd) != job ||
+	if (fd < 0 || !st->pgid || job == st->pgid || ignored(SIGINT) ||
+	    (!start && st->tty_fd < 0 && !st->job_control) || tcgetpgrp(fd) != job ||
 	    tcsetpgrp(fd, st->pgid) < 0)
 		return false;
 	st->tty_fd = fd;
@@ -304,7 +307,7 @@ void supervise_lead_group(struct supervisor *sv, const char *holder_name)
 		err(EXIT_TOOL_FAILURE, "cannot create a process group");
 	}
 	st->pgid = leader;
-	hand_tty(st);
+	hand_tty(st, true);
 	fd = high_fd(leader_fd >= 0 ? leader_fd : ar_pidfd_open(leader));
 	if (fd < 0)
 		err(EXIT_TOOL_FAILURE, "cannot open a pidfd for the process group");
@@ -510,7 +513,7 @@ static void start_ladder(struct supervise_state *st, int first, int64_t delay)
  * foreground one again, and COMMAND continued either way. */
 static void resume(const struct supervise_config *cfg, struct supervise_state *st)
 {
-	hand_tty(st);
+	hand_tty(st, false);
 	supervise_signal(cfg, st, SIGCONT);
 }
 
@@ -527,7 +530,7 @@ static void stop_like(const struct supervise_config *cfg, struct supervise_state
 
 	/* A read or write of the terminal while the job is in the foreground: only COMMAND's
 	 * group was not (see hand_tty). Nothing to follow. */
-	if ((sig == SIGTTIN || sig == SIGTTOU) && hand_tty(st)) {
+	if ((sig == SIGTTIN || sig == SIGTTOU) && hand_tty(st, false)) {
 		supervise_signal(cfg, st, SIGCONT);
 		return;
 	}

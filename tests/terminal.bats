@@ -177,6 +177,33 @@ EOF
 	done
 }
 
+# A program that is not a shell (make -j, python) runs the tool in the background of its
+# own job, then reads the terminal itself: fg of that job is the program's, and the tool,
+# which never had the terminal, must not take it at the CONT.
+@test "the tool in the background of a program that reads the terminal: fg leaves it to the program" {
+	for tool in "$AK" "$AR -w"; do
+		rm -f "$T/ready"
+		run "$H/ptyjob" -b python3 -c '
+import os, subprocess, sys, time
+p = subprocess.Popen(sys.argv[1].split() + ["sh", "-c", "touch " + sys.argv[2] + "; exec sleep 60"])
+for i in range(1000):
+    if os.path.exists(sys.argv[2]):
+        break
+    time.sleep(0.01)
+print("got:" + input(), flush=True)
+p.terminate()
+p.wait()' "$tool" "$T/ready" <<EOF
+stopped
+fg
+type hello
+output got:hello
+exit
+owner
+EOF
+		assert_equal "$tool: ${lines[*]}" "$tool: stopped TTIN fg sent output got:hello exit 0 fg=job"
+	done
+}
+
 @test "autokill started in the background: a read stops the job with TTIN, fg resumes it" {
 	for c in pgrp; do
 		run "$H/ptyjob" -b "$AK" --contain=$c sh -c "read line; echo \"got:\$line\"" <<EOF
