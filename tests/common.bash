@@ -54,6 +54,12 @@ common_teardown() {
 setup() { common_setup; }
 teardown() { common_teardown; }
 
+# native_or_emulated N E: N natively, E under qemu's emulation (check-vm sets
+# AUTOREAP_EMULATED=1), for the durations a test must give slow process start-ups there.
+native_or_emulated() {
+	if [[ ${AUTOREAP_EMULATED:-0} == 1 ]]; then echo "$2"; else echo "$1"; fi
+}
+
 # wait_for COND... : bounded polling (10 s) until the shell condition holds.
 wait_for() {
 	local i

@@ -48,8 +48,8 @@ load common
 	# of the first step; the ladder goes on for the service, and so must the watcher
 	# once autokill is gone.
 	# The grace outlasts the steps below (in qemu's emulation, 3 s did not).
-	"$H/subreaper" -w -t "${AUTOREAP_EMULATED:+150}${AUTOREAP_EMULATED:-30}" -r "$T/rep" "$AK" --mode=userspace \
-		-g "${AUTOREAP_EMULATED:+15}${AUTOREAP_EMULATED:-3}" bash -c \
+	"$H/subreaper" -w -t "$(native_or_emulated 30 150)" -r "$T/rep" "$AK" --mode=userspace \
+		-g "$(native_or_emulated 3 15)" bash -c \
 		"(trap '' HUP TERM; exec sleep 100) & touch $T/ready; wait" 3>&- &
 	BG_PIDS=$!
 	wait_for "[[ -e $T/ready ]]"
