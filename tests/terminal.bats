@@ -6,6 +6,25 @@
 
 load common
 
+# ptyjob's steps once the job has stopped on a read: fg, type a line, COMMAND echoes it,
+# the job exits and the terminal's owner is checked.
+FG_READ='stopped
+fg
+type hello
+output got:hello
+exit
+owner'
+
+# read_after_fg LABEL PTYJOB-ARG...: a job started in the background (ptyjob -b) whose read
+# of the terminal stops it with TTIN; fg, then the read gets the line typed, the job exits
+# 0 and the terminal is the job's.
+read_after_fg() {
+	local label=$1
+	shift
+	run "$H/ptyjob" -b "$@" <<<"$FG_READ"
+	assert_equal "$label: ${lines[*]}" "$label: stopped TTIN fg sent output got:hello exit 0 fg=job"
+}
+
 @test "autokill: Ctrl-C reaches COMMAND exactly once, and the job exits as COMMAND did" {
 	# subreaper: the job is autokill's thin holder over its keeper (see keeper.h).
 	for c in pgrp subreaper; do
@@ -66,12 +85,7 @@ ctrl_z_fg() {
 	run "$@" sh -c "touch $T/ready; read line; echo \"got:\$line\"" <<EOF
 wait-file $T/ready
 susp
-stopped
-fg
-type hello
-output got:hello
-exit
-owner
+$FG_READ
 EOF
 	assert_equal "$*: ${lines[*]}" "$*: file $T/ready sent stopped fg sent output got:hello exit 0 fg=job"
 }
@@ -165,15 +179,7 @@ EOF
 
 @test "a pipeline ending in the tool, started in the background: TTIN stops it, fg resumes it" {
 	for tool in "$AK" "$AR -w"; do
-		run "$H/ptyjob" -m -b $tool sh -c "read line; echo \"got:\$line\"" <<EOF
-stopped
-fg
-type hello
-output got:hello
-exit
-owner
-EOF
-		assert_equal "$tool: ${lines[*]}" "$tool: stopped TTIN fg sent output got:hello exit 0 fg=job"
+		read_after_fg "$tool" -m $tool sh -c "read line; echo \"got:\$line\""
 	done
 }
 
@@ -183,7 +189,7 @@ EOF
 @test "the tool in the background of a program that reads the terminal: fg leaves it to the program" {
 	for tool in "$AK" "$AR -w"; do
 		rm -f "$T/ready"
-		run "$H/ptyjob" -b python3 -c '
+		read_after_fg "$tool" python3 -c '
 import os, subprocess, sys, time
 p = subprocess.Popen(sys.argv[1].split() + ["sh", "-c", "touch " + sys.argv[2] + "; exec sleep 60"])
 for i in range(1000):
@@ -192,30 +198,12 @@ for i in range(1000):
     time.sleep(0.01)
 print("got:" + input(), flush=True)
 p.terminate()
-p.wait()' "$tool" "$T/ready" <<EOF
-stopped
-fg
-type hello
-output got:hello
-exit
-owner
-EOF
-		assert_equal "$tool: ${lines[*]}" "$tool: stopped TTIN fg sent output got:hello exit 0 fg=job"
+p.wait()' "$tool" "$T/ready"
 	done
 }
 
 @test "autokill started in the background: a read stops the job with TTIN, fg resumes it" {
-	for c in pgrp; do
-		run "$H/ptyjob" -b "$AK" --contain=$c sh -c "read line; echo \"got:\$line\"" <<EOF
-stopped
-fg
-type hello
-output got:hello
-exit
-owner
-EOF
-		assert_equal "${lines[*]}" "stopped TTIN fg sent output got:hello exit 0 fg=job"
-	done
+	read_after_fg autokill "$AK" sh -c "read line; echo \"got:\$line\""
 }
 
 @test "autokill under a script in a terminal: COMMAND reads, Ctrl-C works, the timeout fires" {
@@ -284,13 +272,5 @@ EOF
 }
 
 @test "autoreap --wait started in the background: TTIN stops the job, fg resumes it" {
-	run "$H/ptyjob" -b "$AR" -w sh -c "read line; echo \"got:\$line\"" <<EOF
-stopped
-fg
-type hello
-output got:hello
-exit
-owner
-EOF
-	assert_equal "${lines[*]}" "stopped TTIN fg sent output got:hello exit 0 fg=job"
+	read_after_fg "autoreap -w" "$AR" -w sh -c "read line; echo \"got:\$line\""
 }
