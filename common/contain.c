@@ -174,18 +174,13 @@ static char state_of(int pidfd, pid_t pid)
 {
 	char path[64], buf[512], *p;
 	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (fd >= 0)
-		close(fd);
+	n = read_text(path, buf, sizeof(buf));
 	if (pidfd_exited(pidfd))
 		return 'Z';
 	if (n <= 0)
 		return '?';
-	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' && p[2] ? p[2] : '?';
 }
