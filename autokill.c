@@ -618,8 +618,8 @@ static void lead_group(const struct opts *o, struct supervisor *sv, struct spawn
 {
 	if (o->h.pidfd_fd >= 0 || o->h.send_fd >= 0 || o->foreground)
 		return;
-	supervise_lead_group(sv, o->contain != CONTAIN_PIDNS ? "autokill-group" : NULL);
-	req->pgrp = o->contain == CONTAIN_PIDNS ? SPAWN_PGRP_KEEP : SPAWN_PGRP_JOIN;
+	supervise_lead_group(sv, "autokill-group");
+	req->pgrp = SPAWN_PGRP_JOIN;
 	req->pgid = sv->st.pgid;
 }
 
@@ -672,7 +672,8 @@ static void start_watcher(const struct opts *o, struct supervisor *sv, struct le
 int main(int argc, char **argv)
 {
 	struct opts o = parse_args(argc, argv);
-	struct supervisor sv = {.cfg.leash_fd = -1, .st.tty_fd = -1, .st.pgfd = -1};
+	struct supervisor sv = {.cfg.leash_fd = -1, .cfg.stops_fd = -1, .st.tty_fd = -1,
+				.st.pgfd = -1};
 	struct spawn_req req = {.pgrp = o.foreground ? SPAWN_PGRP_KEEP : SPAWN_PGRP_NEW,
 				.tty_fd = -1, .argv = o.c.cmd};
 	struct spawn_res res;
@@ -680,7 +681,7 @@ int main(int argc, char **argv)
 	struct status_stream stream = {o.c.status_fd, false, false};
 	struct cgroup cg = {.dirfd = -1, .eventsfd = -1};
 	struct keeper keeper;
-	struct pidns ns = {.status_r = -1, .status_w = -1};
+	struct pidns ns = {.status_r = -1, .status_w = -1, .stops_r = -1, .stops_w = -1};
 	sigset_t orig;
 	bool kernel;
 	int status;
@@ -698,6 +699,7 @@ int main(int argc, char **argv)
 	    keeper_fork(&sv, &keeper, "autokill-keeper") == KEEPER_ROLE_HOLDER)
 		keeper_hold(&sv, &keeper);
 	contain_setup(&o, &req, &cg, &ns);
+	sv.cfg.stops_fd = req.ns ? ns.stops_r : -1;
 	lead_group(&o, &sv, &req);
 	configure(&o, &sv, &stream, &cg);
 	kernel = spawn_leashed(&o, &sv, &leash, &req, &res);

@@ -316,8 +316,10 @@ static void prepare_wait(const struct opts *o, struct supervisor *sv, struct spa
 	 * without forking, so the process autoreap waits for is the one that runs. */
 	if (!o->setsid) {
 		/* With --contain, a child of ours would be one more process to wait for. */
-		supervise_lead_group(sv, o->contain == CONTAIN_PGRP ? "autoreap-group" : NULL);
-		req->pgrp = o->contain == CONTAIN_PIDNS ? SPAWN_PGRP_KEEP : SPAWN_PGRP_JOIN;
+		supervise_lead_group(sv, o->contain == CONTAIN_PGRP || o->contain == CONTAIN_PIDNS ?
+						 "autoreap-group" :
+						 NULL);
+		req->pgrp = SPAWN_PGRP_JOIN;
 		req->pgid = sv->st.pgid;
 	}
 	req->mask = orig;
@@ -326,6 +328,7 @@ static void prepare_wait(const struct opts *o, struct supervisor *sv, struct spa
 	if (o->contain == CONTAIN_PIDNS) {
 		pidns_prepare(ns, "autoreap-init");
 		req->ns = ns;
+		sv->cfg.stops_fd = ns->stops_r;
 	}
 }
 
@@ -350,12 +353,13 @@ static void configure(const struct opts *o, struct supervisor *sv, const struct 
 int main(int argc, char **argv)
 {
 	struct opts o = parse_args(argc, argv);
-	struct supervisor sv = {.cfg.leash_fd = -1, .st.tty_fd = -1, .st.pgfd = -1};
+	struct supervisor sv = {.cfg.leash_fd = -1, .cfg.stops_fd = -1, .st.tty_fd = -1,
+				.st.pgfd = -1};
 	struct spawn_req req = {.tty_fd = -1, .argv = o.c.cmd, .detach = o.detach,
 				.nnp = o.c.nnp == 1};
 	struct spawn_res res;
 	struct status_stream stream = {o.c.status_fd, false, false};
-	struct pidns ns = {.status_r = -1, .status_w = -1};
+	struct pidns ns = {.status_r = -1, .status_w = -1, .stops_r = -1, .stops_w = -1};
 	sigset_t orig;
 	bool kernel;
 	int status, pid_fd;

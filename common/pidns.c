@@ -19,13 +19,17 @@
 
 void pidns_prepare(struct pidns *ns, const char *init_name)
 {
-	int p[2];
+	int p[2], s[2];
 
-	if (pipe2(p, O_CLOEXEC) < 0)
+	/* A stop the tool is slow to read is dropped rather than block the init: the next
+	 * one, or the user's next Ctrl-Z, comes the same way. */
+	if (pipe2(p, O_CLOEXEC) < 0 || pipe2(s, O_CLOEXEC | O_NONBLOCK) < 0)
 		err(EXIT_TOOL_FAILURE, "pipe2");
 	ns->userns = !has_cap_sys_admin();
 	ns->status_r = p[0];
 	ns->status_w = p[1];
+	ns->stops_r = s[0];
+	ns->stops_w = s[1];
 	ns->init_name = init_name;
 }
 
@@ -38,7 +42,9 @@ void pidns_status(struct pidns *ns, int *status)
 	if (read(ns->status_r, &inner, sizeof(inner)) == (ssize_t)sizeof(inner))
 		*status = inner;
 	close(ns->status_r);
-	ns->status_r = ns->status_w = -1;
+	close(ns->stops_r);
+	close(ns->stops_w);
+	ns->status_r = ns->status_w = ns->stops_r = ns->stops_w = -1;
 }
 
 int pidns_write_id_maps(pid_t pid)
@@ -90,6 +96,16 @@ int pidns_init_signals(sigset_t *orig)
 	return signalfd(-1, &all, SFD_CLOEXEC);
 }
 
+/* Whether SIG, received by the init, reached COMMAND without us: job control's signals come
+ * to the whole group (the terminal's, a shell's fg, the tool's), and COMMAND is in ours
+ * unless it left it (0 from both sides: a group led from outside the namespace). Relayed
+ * again, a CONT would undo a Ctrl-Z typed since, and a stop signal stop COMMAND twice. */
+static bool reached_command(int sig, pid_t cmd_pid)
+{
+	return (sig == SIGCONT || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) &&
+	       getpgid(cmd_pid) == getpgrp();
+}
+
 noreturn void pidns_init_serve(const struct pidns *ns, int sfd, int cmd_pidfd, pid_t cmd_pid)
 {
 	prctl(PR_SET_NAME, ns->init_name);
@@ -105,13 +121,22 @@ noreturn void pidns_init_serve(const struct pidns *ns, int sfd, int cmd_pidfd, p
 		 * group's leader) to COMMAND itself, where it went nowhere before: the floor
 		 * reached nobody. */
 		if ((int)si.ssi_signo != SIGCHLD) {
+			if (reached_command((int)si.ssi_signo, cmd_pid))
+				continue;
 			if (pidfd_kill_group(cmd_pidfd, cmd_pid, (int)si.ssi_signo) == 0)
 				ar_pidfd_send_signal(cmd_pidfd, (int)si.ssi_signo, 0);
 			continue;
 		}
-		while ((pid = waitpid(-1, &s, WNOHANG)) > 0) {
-			if (pid != cmd_pid)
+		while ((pid = waitpid(-1, &s, WNOHANG | WUNTRACED)) > 0) {
+			if (pid != cmd_pid || WIFSTOPPED(s)) {
+				unsigned char sig = (unsigned char)WSTOPSIG(s);
+
+				/* Only job-control stops: a STOP sent to COMMAND is between the
+				 * sender and COMMAND. */
+				if (pid == cmd_pid && (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU))
+					(void)!write(ns->stops_w, &sig, 1);
 				continue;
+			}
 			(void)!write(ns->status_w, &s, sizeof(s));
 			_exit(0);
 		}

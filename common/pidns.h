@@ -5,7 +5,8 @@
  * from it). The init relays the signals it receives to COMMAND's group, reaps everything,
  * and when COMMAND has exited writes its wait(2) status up a pipe and exits, upon which the
  * kernel kills whatever is left in the namespace. A namespace init cannot die of a signal
- * of its own, hence the status pipe. */
+ * of its own, hence the status pipe. COMMAND's job-control stops go up another pipe, since
+ * COMMAND is not the tool's child: the tool follows them as it follows its own child's. */
 #ifndef AUTOREAP_PIDNS_H
 #define AUTOREAP_PIDNS_H
 
@@ -17,6 +18,8 @@
 struct pidns {
 	bool userns;		/* with a user namespace mapping our uid and gid to themselves */
 	int status_r, status_w; /* the pipe on which the init reports COMMAND's status */
+	int stops_r, stops_w;	/* ... and COMMAND's job-control stops, one byte (the signal)
+				 * each; non-blocking */
 	const char *init_name;	/* the init's process name ("autokill-init") */
 };
 
@@ -25,7 +28,7 @@ struct pidns {
 void pidns_prepare(struct pidns *ns, const char *init_name);
 
 /* Once the init has exited: COMMAND's own wait(2) status into *STATUS (the init's exit
- * says nothing), if the init reported one. Closes both ends of the pipe. */
+ * says nothing), if the init reported one. Closes both ends of both pipes. */
 void pidns_status(struct pidns *ns, int *status);
 
 /* In the parent, right after the clone of the init: maps our uid and gid to themselves in
@@ -38,8 +41,8 @@ int pidns_write_id_maps(pid_t pid);
 int pidns_init_signals(sigset_t *orig);
 
 /* The init's life once COMMAND (CMD_PIDFD, CMD_PID) runs: relays what SFD reads to
- * COMMAND's group, reaps every child, and when COMMAND has exited writes its status to
- * ns->status_w and exits. */
+ * COMMAND's group, reaps every child, writes COMMAND's TSTP, TTIN and TTOU stops to
+ * ns->stops_w, and when COMMAND has exited writes its status to ns->status_w and exits. */
 noreturn void pidns_init_serve(const struct pidns *ns, int sfd, int cmd_pidfd, pid_t cmd_pid);
 
 #endif

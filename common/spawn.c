@@ -279,9 +279,10 @@ static noreturn void ns_init(const struct spawn_req *req, int up, int sync)
 		close(req->leash_sock);
 		inner.leash_sock = 0;
 	}
-	/* The tool writes one byte once our id maps are written. End of file instead: it
-	 * died or failed before, and COMMAND must not start with unmapped ids, its holder
-	 * gone (the leash would kill it, but only after it has run). */
+	/* The tool writes one byte once our id maps are written and we are in COMMAND's
+	 * group. End of file instead: it died or failed before, and COMMAND must not start
+	 * with unmapped ids or outside its group, its holder gone (the leash would kill it,
+	 * but only after it has run). */
 	if (sync >= 0) {
 		ssize_t n;
 
@@ -292,6 +293,10 @@ static noreturn void ns_init(const struct spawn_req *req, int up, int sync)
 		close(sync);
 	}
 	inner.ns = NULL;
+	/* The tool has put us in the group COMMAND is to join (from inside the namespace
+	 * its leader cannot be named): COMMAND inherits it. */
+	if (inner.pgrp == SPAWN_PGRP_JOIN)
+		inner.pgrp = SPAWN_PGRP_KEEP;
 	inner.kflags = 0;
 	inner.cgroup_fd = 0;
 	inner.pdeathsig = 0;
@@ -431,14 +436,16 @@ static void close_pair(int p[2])
 
 /* The fork-like path's channels besides the report socket P: HOLD for an orphan's
  * intermediate (a socket too: the tool's first pipe after the start is the leash's), SYNC
- * for the id maps of a new user namespace (a socket: its "go" is sent with MSG_NOSIGNAL,
- * which a child killed meanwhile must not turn into our SIGPIPE). 0, or -1 with
- * res->stage and res->err set and every end closed, P's included. */
+ * for the id maps of a new user namespace and for a namespace's init that is to join a
+ * process group (a socket: its "go" is sent with MSG_NOSIGNAL, which a child killed
+ * meanwhile must not turn into our SIGPIPE). 0, or -1 with res->stage and res->err set
+ * and every end closed, P's included. */
 static int open_channels(const struct spawn_req *req, const struct spawn_req *outer, int p[2],
 			 int hold[2], int sync[2], struct spawn_res *res)
 {
 	if ((req->orphan && report_pair(hold) < 0) ||
-	    (outer->ns && outer->ns->userns && report_pair(sync) < 0)) {
+	    (outer->ns && (outer->ns->userns || outer->pgrp == SPAWN_PGRP_JOIN) &&
+	     report_pair(sync) < 0)) {
 		res->stage = SPAWN_SOCKETPAIR;
 		res->err = errno;
 		close_pair(p);
@@ -467,10 +474,11 @@ static noreturn void run_child(const struct spawn_req *req, int p[2], int hold[2
 	child_exec(req, p[1], parent);
 }
 
-/* In the tool, once the clone has returned: closes the child's ends and, for a new user
- * namespace, writes its id maps before the child may go on (SYNC). */
-static void after_clone(pid_t pid, int pidfd, int p[2], int hold[2], int sync[2],
-			struct spawn_res *res)
+/* In the tool, once the clone has returned: closes the child's ends and, for a namespace's
+ * init, writes its id maps (a new user namespace) and puts it in COMMAND's group, before
+ * it may go on (SYNC). */
+static void after_clone(const struct spawn_req *req, pid_t pid, int pidfd, int p[2], int hold[2],
+			int sync[2], struct spawn_res *res)
 {
 	close(p[1]);
 	if (hold[0] >= 0)
@@ -478,8 +486,12 @@ static void after_clone(pid_t pid, int pidfd, int p[2], int hold[2], int sync[2]
 	if (sync[0] >= 0)
 		close(sync[0]);
 	if (pid > 0 && sync[1] >= 0) {
-		if (pidns_write_id_maps(pid) < 0) {
+		if (req->ns->userns && pidns_write_id_maps(pid) < 0) {
 			res->stage = SPAWN_UIDMAP;
+			res->err = errno;
+			ar_pidfd_send_signal(pidfd, SIGKILL, 0);
+		} else if (req->pgrp == SPAWN_PGRP_JOIN && setpgid(pid, req->pgid) < 0) {
+			res->stage = SPAWN_SETPGID;
 			res->err = errno;
 			ar_pidfd_send_signal(pidfd, SIGKILL, 0);
 		} else {
@@ -570,7 +582,7 @@ int spawn_command(const struct spawn_req *req, struct spawn_res *res)
 		pid = clone_child(&outer, res, &pidfd, &tried);
 	if (pid == 0)
 		run_child(req, p, hold, sync, parent);
-	after_clone(pid, pidfd, p, hold, sync, res);
+	after_clone(&outer, pid, pidfd, p, hold, sync, res);
 	if (pid < 0) {
 		res->stage = tried;
 		res->err = errno;

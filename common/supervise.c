@@ -509,12 +509,49 @@ static void start_ladder(struct supervise_state *st, int first, int64_t delay)
 	st->step_at = deadline(now_ns(), delay);
 }
 
-/* Continued (fg or bg): the terminal back to COMMAND's group if the shell made the job the
- * foreground one again, and COMMAND continued either way. */
+/* Whether COMMAND, our child, still needs a CONT from us once we are continued: not when the
+ * CONT that continued us reached it too (a group we share with it), nor when it has stopped
+ * again since (a Ctrl-Z typed at once after fg), which we follow instead: our CONT would
+ * undo that stop, or discard the stop signal still pending. Both are read from waitid(),
+ * which reports a stop or a continuation once; a stop we have not followed yet is left
+ * for follow_stop. COMMAND not our child (a PID namespace's init): always. */
+static bool needs_cont(const struct supervise_config *cfg)
+{
+	siginfo_t si;
+
+	if (!cfg->parent || cfg->contain == CONTAIN_PIDNS)
+		return true;
+	memset(&si, 0, sizeof(si));
+	if (waitid((idtype_t)P_PIDFD, (id_t)cfg->pidfd, &si, WSTOPPED | WNOHANG | WNOWAIT) == 0 &&
+	    si.si_pid != 0)
+		return false;
+	memset(&si, 0, sizeof(si));
+	return waitid((idtype_t)P_PIDFD, (id_t)cfg->pidfd, &si, WCONTINUED | WNOHANG) < 0 ||
+	       si.si_pid == 0;
+}
+
+/* Continued (fg or bg): COMMAND continued, then the terminal back to COMMAND's group if the
+ * shell made the job the foreground one again. In that order: a Ctrl-Z typed once COMMAND's
+ * group has the terminal must find COMMAND running, since a CONT sent to a stopped process
+ * discards the stop signals it has pending (signal(7)). A read COMMAND makes before the
+ * hand-over stops it with TTIN, which stop_like continues. */
 static void resume(const struct supervise_config *cfg, struct supervise_state *st)
 {
-	hand_tty(st, false);
+	if (!needs_cont(cfg))
+		return;
 	supervise_signal(cfg, st, SIGCONT);
+	hand_tty(st, false);
+}
+
+/* Whether COMMAND's group, with COMMAND in it, holds the terminal already: a TTIN or TTOU
+ * stop then comes from a read or write made before we handed it over. */
+static bool tty_is_commands(const struct supervise_config *cfg, const struct supervise_state *st)
+{
+	pid_t pg;
+
+	return st->tty_fd >= 0 && st->pgid && tcgetpgrp(st->tty_fd) == st->pgid &&
+	       (cfg->contain == CONTAIN_PIDNS ||
+		(pidfd_pgid(cfg->pidfd, cfg->pid, &pg) == 0 && pg == st->pgid));
 }
 
 /* COMMAND stopped with SIG (Ctrl-Z, TSTP, a background read's TTIN or write's TTOU): stop
@@ -530,7 +567,7 @@ static void stop_like(const struct supervise_config *cfg, struct supervise_state
 
 	/* A read or write of the terminal while the job is in the foreground: only COMMAND's
 	 * group was not (see hand_tty). Nothing to follow. */
-	if ((sig == SIGTTIN || sig == SIGTTOU) && hand_tty(st, false)) {
+	if ((sig == SIGTTIN || sig == SIGTTOU) && (hand_tty(st, false) || tty_is_commands(cfg, st))) {
 		supervise_signal(cfg, st, SIGCONT);
 		return;
 	}
@@ -577,6 +614,21 @@ static void follow_stop(const struct supervise_config *cfg, struct supervise_sta
 	stop_like(cfg, st, si.si_status);
 }
 
+/* A PID namespace's init reported COMMAND's stops (pidns.h): each is followed as a stop of
+ * our own child is. */
+static void on_stops(const struct supervise_config *cfg, struct supervise_state *st)
+{
+	unsigned char sig[16];
+	ssize_t n = read(cfg->stops_fd, sig, sizeof(sig));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0)
+		st->stops_over = true;
+	for (ssize_t i = 0; i < n; i++)
+		stop_like(cfg, st, sig[i]);
+}
+
 /* Whether a relayed SIG stands for a step of the ladder, the steps after it following: TERM,
  * HUP and INT, the ladder's own first signal, and for timeout(1) QUIT too (each of those
  * starts its -k countdown there). */
@@ -607,12 +659,10 @@ static bool on_plumbing(const struct supervise_config *cfg, struct supervise_sta
 	case SIGTSTP:
 	case SIGTTIN:
 	case SIGTTOU:
-		/* COMMAND got it from the terminal too: its stop is followed when we see it, but
-		 * a PID namespace's init never stops, so there the signal itself is followed. */
-		if (direct && cfg->contain == CONTAIN_PIDNS)
-			stop_like(cfg, st, sig);
-		/* Someone asked us to stop: stop COMMAND; its stop then stops us. */
-		else if (sig == SIGTSTP && !direct && !ignored(SIGTSTP))
+		/* COMMAND got it from the terminal too: its stop is followed when we see it (from
+		 * waitid, or from a PID namespace's init, which never stops itself). Someone
+		 * asked us to stop: stop COMMAND; its stop then stops us. */
+		if (sig == SIGTSTP && !direct && !ignored(SIGTSTP))
 			supervise_signal(cfg, st, SIGTSTP);
 		return true;
 	case SIGPIPE:
@@ -752,6 +802,7 @@ struct supervisor supervisor_as_watcher(const struct supervisor *cmd, int lifeli
 
 	assert(lifeline >= 0 && !cmd->cfg.no_status);
 	st->sfd = -1;
+	cfg->stops_fd = -1;
 	cfg->parent = cfg->reap = false;
 	cfg->no_status = true;
 	st->tty_fd = -1;
@@ -866,16 +917,17 @@ int supervise(const struct supervise_config *cfg, struct supervise_state *st,
 	assert_legal(cfg);
 	/* What the loop changes of the configuration, it changes in ST. */
 	st->ladder = cfg->ladder;
-	st->hung_up = st->parent_died = false;
+	st->hung_up = st->parent_died = st->stops_over = false;
 	st->start_ns = now_ns();
 	*res = (struct supervise_result){.start_ns = st->start_ns};
 	timeout_at = cfg->timeout_ns ? deadline(st->start_ns, cfg->timeout_ns) : 0;
 	for (;;) {
-		struct pollfd pfd[4] = {
+		struct pollfd pfd[5] = {
 			{done ? -1 : cfg->pidfd, POLLIN, 0},
 			{st->sfd, POLLIN, 0},
 			{lifeline(cfg, st), POLLIN, 0},
 			{done && cfg->cg ? cfg->cg->eventsfd : -1, POLLPRI, 0},
+			{done || st->stops_over ? -1 : cfg->stops_fd, POLLIN, 0},
 		};
 		int64_t due;
 		struct timespec ts;
@@ -884,7 +936,7 @@ int supervise(const struct supervise_config *cfg, struct supervise_state *st,
 		if (done && !tree_left(cfg, st))
 			break;
 		due = next_due(cfg, st, done, timeout_at, &rekill_at);
-		r = ppoll(pfd, 4, due ? until(due, &ts) : NULL, NULL);
+		r = ppoll(pfd, 5, due ? until(due, &ts) : NULL, NULL);
 		if (r < 0 && errno != EINTR)
 			return give_up(st, res);
 		if (r > 0 && pfd[0].revents && cfg->no_status) {
@@ -910,6 +962,8 @@ int supervise(const struct supervise_config *cfg, struct supervise_state *st,
 			drain_signals(cfg, st);
 		if (lifeline(cfg, st) >= 0 && pfd[2].revents)
 			on_lifeline(cfg, st);
+		if (r > 0 && pfd[4].fd >= 0 && pfd[4].revents)
+			on_stops(cfg, st);
 		on_time(cfg, st, timeout_at, &rekill_at);
 	}
 	return status;

@@ -31,6 +31,8 @@ struct supervise_config {
 	int leash_fd;	/* hang-up here means the holder let go: run the ladder; or -1 */
 	bool leash_kill; /* ... and the ladder starts at its last step (the kernel leash's way) */
 	pid_t holder;	/* a keeper's holder, which passes signals on over leash_fd; or 0 */
+	int stops_fd;	/* a PID namespace's init reports COMMAND's job-control stops here
+			 * (pidns.h), as waitid() does for a child; or -1 */
 	int contain;	/* enum contain: who else gets COMMAND's signals */
 	struct cgroup *cg; /* CONTAIN_CGROUP: COMMAND's leaf */
 	pid_t spare;	/* a child of ours outside COMMAND's tree (the watcher), or 0 */
@@ -63,6 +65,7 @@ struct supervise_state {
 	struct ladder ladder; /* the configured one, made to end in KILL by a lifeline's
 			       * hang-up, a second Ctrl-C or the leftovers' clean-up */
 	bool hung_up;	     /* the lifeline (config leash_fd) has hung up */
+	bool stops_over;     /* config stops_fd has hung up (the init is gone) */
 	bool parent_died;    /* --die-with-parent has fired */
 	int next_step;	     /* index into ladder, -1: not running */
 	int64_t step_at;     /* absolute CLOCK_MONOTONIC deadline of the next step */

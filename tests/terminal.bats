@@ -274,3 +274,33 @@ EOF
 @test "autoreap --wait started in the background: TTIN stops the job, fg resumes it" {
 	read_after_fg "autoreap -w" "$AR" -w sh -c "read line; echo \"got:\$line\""
 }
+
+# The same, when the tool is not its job's leader (a pipeline's last command): the tool stays
+# in the job's group, which the shell stops and continues, whatever leads COMMAND's.
+@test "--contain=pidns in a pipeline (not the job's leader): Ctrl-Z stops the job, fg resumes it" {
+	[[ $($AK --features | grep '^contain=') == contain=pidns ]] || skip "no PID namespaces here"
+	for tool in "$AK" "$AR -w"; do
+		rm -f "$T/ready"
+		run "$H/ptyjob" -m $tool --contain=pidns sh -c "touch $T/ready; read line; echo \"got:\$line\"; read line; echo \"got:\$line\"" <<EOF
+wait-file $T/ready
+type one
+output got:one
+susp
+stopped
+owner
+fg
+type two
+output got:two
+exit
+owner
+EOF
+		assert_equal "$tool: ${lines[*]}" "$tool: file $T/ready sent output got:one sent stopped fg=job fg sent output got:two exit 0 fg=job"
+	done
+}
+
+@test "--contain=pidns in a pipeline started in the background: TTIN stops it, fg resumes it" {
+	[[ $($AK --features | grep '^contain=') == contain=pidns ]] || skip "no PID namespaces here"
+	for tool in "$AK" "$AR -w"; do
+		read_after_fg "$tool" -m $tool --contain=pidns sh -c "read line; echo \"got:\$line\""
+	done
+}
