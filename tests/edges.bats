@@ -145,6 +145,21 @@ load common
 	wait "$BG_PIDS"
 }
 
+# killed_before_start: autokill --contain=pidns SIGKILLed the moment the namespace's clone
+# has returned, where COMMAND cannot start before autokill's next steps (the init waits for
+# autokill to put it in COMMAND's group and, without privileges, to write its maps):
+# nothing starts, nothing is left.
+killed_before_start() {
+	rm -f "$T/ready" "$T/rep"
+	run "$H/subreaper" -w -t 20 -r "$T/rep" ${AS_USER:+$AS_USER} "$H/killstart" -n \
+		"$AK" --mode=userspace -g 0.2 --contain=pidns \
+		sh -c "trap '' HUP TERM; sleep 60 & touch $T/ready; wait" 3>&-
+	assert_equal "$status" 137
+	[[ ! -e $T/ready ]]
+	run cat "$T/rep"
+	assert_line "alive 0"
+}
+
 # killed_at_start [OPTION]...: autokill is SIGKILLed the moment the clone that starts
 # COMMAND has returned (killstart, once COMMAND has set itself up), before it does anything
 # else; COMMAND ignores HUP and TERM. The leash must hold already: COMMAND and its group are
@@ -183,14 +198,7 @@ killed_at_start() {
 	# The namespace's init waits for autokill to put it in COMMAND's group (and, without
 	# privileges, to write its maps): killed right after the clone, nothing starts, nothing
 	# is left.
-	rm -f "$T/ready" "$T/rep"
-	run "$H/subreaper" -w -t 20 -r "$T/rep" "$H/killstart" -n \
-		"$AK" --mode=userspace -g 0.2 --contain=pidns \
-		sh -c "trap '' HUP TERM; sleep 60 & touch $T/ready; wait" 3>&-
-	assert_equal "$status" 137
-	[[ ! -e $T/ready ]]
-	run cat "$T/rep"
-	assert_line "alive 0"
+	killed_before_start
 }
 
 @test "autokill killed right after COMMAND's start, as an unprivileged user: the leash holds already" {
@@ -204,13 +212,6 @@ killed_at_start() {
 	# Before the fix COMMAND started in about half the runs: three of them.
 	$nobody unshare -Urp true 2>/dev/null || return 0
 	for i in 1 2 3; do
-		rm -f "$T/ready" "$T/rep"
-		run "$H/subreaper" -w -t 20 -r "$T/rep" $nobody "$H/killstart" -n \
-			"$AK" --mode=userspace -g 0.2 --contain=pidns \
-			sh -c "trap '' HUP TERM; sleep 60 & touch $T/ready; wait" 3>&-
-		assert_equal "$status" 137
-		[[ ! -e $T/ready ]]
-		run cat "$T/rep"
-		assert_line "alive 0"
+		AS_USER=$nobody killed_before_start
 	done
 }

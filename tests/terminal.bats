@@ -140,8 +140,12 @@ EOF
 # recipe of make, a command of a script) or not in the foreground, and when it must not
 # follow a stop at all. A stop is followed with the stop's own signal: "stopped" is TSTP.
 
-@test "autokill in a pipeline (not the job's leader): COMMAND reads the terminal; Ctrl-Z, fg" {
-	run "$H/ptyjob" -m "$AK" sh -c "touch $T/ready; read line; echo \"got:\$line\"; read line; echo \"got:\$line\"" <<EOF
+# pipeline_susp_fg TOOL...: TOOL as the last command of a pipeline (ptyjob -m) whose COMMAND
+# reads two lines: the first read works, Ctrl-Z stops the job and gives the terminal back,
+# fg resumes the second read.
+pipeline_susp_fg() {
+	rm -f "$T/ready"
+	run "$H/ptyjob" -m "$@" sh -c "touch $T/ready; read line; echo \"got:\$line\"; read line; echo \"got:\$line\"" <<EOF
 wait-file $T/ready
 type one
 output got:one
@@ -154,7 +158,11 @@ output got:two
 exit
 owner
 EOF
-	assert_equal "${lines[*]}" "file $T/ready sent output got:one sent stopped fg=job fg sent output got:two exit 0 fg=job"
+	assert_equal "$*: ${lines[*]}" "$*: file $T/ready sent output got:one sent stopped fg=job fg sent output got:two exit 0 fg=job"
+}
+
+@test "autokill in a pipeline (not the job's leader): COMMAND reads the terminal; Ctrl-Z, fg" {
+	pipeline_susp_fg "$AK"
 }
 
 # The pipeline's first command gives the job the terminal in its own child, which may run
@@ -279,23 +287,8 @@ EOF
 # in the job's group, which the shell stops and continues, whatever leads COMMAND's.
 @test "--contain=pidns in a pipeline (not the job's leader): Ctrl-Z stops the job, fg resumes it" {
 	[[ $($AK --features | grep '^contain=') == contain=pidns ]] || skip "no PID namespaces here"
-	for tool in "$AK" "$AR -w"; do
-		rm -f "$T/ready"
-		run "$H/ptyjob" -m $tool --contain=pidns sh -c "touch $T/ready; read line; echo \"got:\$line\"; read line; echo \"got:\$line\"" <<EOF
-wait-file $T/ready
-type one
-output got:one
-susp
-stopped
-owner
-fg
-type two
-output got:two
-exit
-owner
-EOF
-		assert_equal "$tool: ${lines[*]}" "$tool: file $T/ready sent output got:one sent stopped fg=job fg sent output got:two exit 0 fg=job"
-	done
+	pipeline_susp_fg "$AK" --contain=pidns
+	pipeline_susp_fg "$AR" -w --contain=pidns
 }
 
 @test "--contain=pidns in a pipeline started in the background: TTIN stops it, fg resumes it" {
