@@ -315,7 +315,9 @@ static void prepare_wait(const struct opts *o, struct supervisor *sv, struct spa
 	/* As autokill: autoreap leads the group, COMMAND joins it and may call setsid()
 	 * without forking, so the process autoreap waits for is the one that runs. */
 	if (!o->setsid) {
-		/* With --contain, a child of ours would be one more process to wait for. */
+		/* With subreaper or cgroup, a child of ours would be one more process to wait
+		 * for. A pidns one is outside the namespace, whose end is what we wait for, and
+		 * keeps us in the job's group, which a shell's fg continues. */
 		supervise_lead_group(sv, o->contain == CONTAIN_PGRP || o->contain == CONTAIN_PIDNS ?
 						 "autoreap-group" :
 						 NULL);

@@ -128,15 +128,14 @@ noreturn void pidns_init_serve(const struct pidns *ns, int sfd, int cmd_pidfd, p
 			continue;
 		}
 		while ((pid = waitpid(-1, &s, WNOHANG | WUNTRACED)) > 0) {
-			if (pid != cmd_pid || WIFSTOPPED(s)) {
-				unsigned char sig = (unsigned char)WSTOPSIG(s);
+			unsigned char sig = WIFSTOPPED(s) ? (unsigned char)WSTOPSIG(s) : 0;
 
-				/* Only job-control stops: a STOP sent to COMMAND is between the
-				 * sender and COMMAND. */
-				if (pid == cmd_pid && (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU))
-					(void)!write(ns->stops_w, &sig, 1);
+			/* Only job-control stops: a STOP sent to COMMAND is between the sender
+			 * and COMMAND. */
+			if (pid == cmd_pid && (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU))
+				(void)!write(ns->stops_w, &sig, 1);
+			if (pid != cmd_pid || sig)
 				continue;
-			}
 			(void)!write(ns->status_w, &s, sizeof(s));
 			_exit(0);
 		}

@@ -614,8 +614,9 @@ static void follow_stop(const struct supervise_config *cfg, struct supervise_sta
 	stop_like(cfg, st, si.si_status);
 }
 
-/* A PID namespace's init reported COMMAND's stops (pidns.h): each is followed as a stop of
- * our own child is. */
+/* A PID namespace's init reported COMMAND's stops (pidns.h): the newest is followed as a
+ * stop of our own child is (waitid reports a child's stop once, the latest one; older ones
+ * read here were continued since). */
 static void on_stops(const struct supervise_config *cfg, struct supervise_state *st)
 {
 	unsigned char sig[16];
@@ -625,8 +626,8 @@ static void on_stops(const struct supervise_config *cfg, struct supervise_state 
 		return;
 	if (n <= 0)
 		st->stops_over = true;
-	for (ssize_t i = 0; i < n; i++)
-		stop_like(cfg, st, sig[i]);
+	else
+		stop_like(cfg, st, sig[n - 1]);
 }
 
 /* Whether a relayed SIG stands for a step of the ladder, the steps after it following: TERM,

@@ -65,7 +65,7 @@ struct supervise_state {
 	struct ladder ladder; /* the configured one, made to end in KILL by a lifeline's
 			       * hang-up, a second Ctrl-C or the leftovers' clean-up */
 	bool hung_up;	     /* the lifeline (config leash_fd) has hung up */
-	bool stops_over;     /* config stops_fd has hung up (the init is gone) */
+	bool stops_over;     /* config stops_fd failed or hung up: not polled again */
 	bool parent_died;    /* --die-with-parent has fired */
 	int next_step;	     /* index into ladder, -1: not running */
 	int64_t step_at;     /* absolute CLOCK_MONOTONIC deadline of the next step */
