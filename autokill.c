@@ -226,7 +226,9 @@ static const char doc[] =
 	"autokill are relayed and then continue the ladder; a second INT jumps to KILL; ALRM "
 	"counts as the timeout firing; other signals are relayed as they are. -s and -k give "
 	"timeout(1)'s ladder instead: SIG, and KILL only with -k. Run as `timeout` (a link), "
-	"autokill takes timeout(1)'s command line.\n\n"
+	"autokill takes timeout(1)'s command line. In a job of an interactive shell, a stop of "
+	"COMMAND stops autokill, and COMMAND's environment names autokill in "
+	"AUTOKILL_STOPS_FOLLOWED_BY, so that a tool run as COMMAND follows stops too.\n\n"
 	"Exit status:\n"
 	"  124  --timeout fired (or ALRM received), unless --preserve-status\n"
 	"  125  autokill itself failed, or a usage error; nothing runs\n"
@@ -601,8 +603,11 @@ static void take_signals(const struct opts *o, struct supervisor *sv, struct spa
 
 	if (pidfd_calls_work(&call) < 0)
 		err(EXIT_TOOL_FAILURE, "cannot signal and wait through pidfds: %s", call);
-	if (o->h.pidfd_fd >= 0 || o->h.send_fd >= 0)
+	if (o->h.pidfd_fd >= 0 || o->h.send_fd >= 0) {
+		/* Handed off, COMMAND's parent will not be us, nor follow its stops. */
+		spawn_stops_followed(false);
 		return;
+	}
 	sv->cfg.die_with_parent = o->c.die_with_parent;
 	if (supervise_signals(sv, orig) < 0)
 		err(EXIT_TOOL_FAILURE, "cannot set up signal handling");

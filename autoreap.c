@@ -130,6 +130,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 static const char doc[] =
 	"Run COMMAND as a child that is reaped automatically when it exits: it never becomes a "
 	"zombie, whoever its parent is by then.\v"
+	"With --wait in a job of an interactive shell, a stop of COMMAND stops autoreap, and "
+	"COMMAND's environment names autoreap in AUTOKILL_STOPS_FOLLOWED_BY, so that a tool "
+	"run as COMMAND follows stops too.\n\n"
 	"Exit status:\n"
 	"  0    COMMAND was started (without --wait)\n"
 	"  125  autoreap itself failed, or a usage error; nothing runs\n"
@@ -283,7 +286,11 @@ static noreturn void fire_and_forget(const struct opts *o, struct spawn_req *req
 {
 	struct status_stream stream = {o->c.status_fd, false, false};
 	struct spawn_res res;
-	bool kernel = spawn_reaped(o, req, &res);
+	bool kernel;
+
+	/* COMMAND's parent will not be us, nor follow its stops. */
+	spawn_stops_followed(false);
+	kernel = spawn_reaped(o, req, &res);
 
 	cli_verbose_started(&o->c, res.cmd_pid, res.method);
 	status_start(&stream, "autoreap", res.cmd_pid, kernel, req->nnp,

@@ -18,6 +18,7 @@
 #include "compat.h"
 #include "keeper.h"
 #include "parent.h"
+#include "spawn.h"
 #include "util.h"
 
 /* The keeper stopped (it follows COMMAND's job-control stops, when a job-control shell can
@@ -116,6 +117,8 @@ enum keeper_role keeper_fork(struct supervisor *sv, struct keeper *k, const char
 		/* Not the tool's: `pkill autokill` means the job, which the holder passes on. */
 		prctl(PR_SET_NAME, keeper_name);
 		supervisor_as_keeper(sv, life[0], job, holder);
+		/* COMMAND's parent is the keeper, which follows its stops as the holder does. */
+		spawn_stops_followed(sv->st.job_control);
 		return KEEPER_ROLE_KEEPER;
 	}
 	close(life[0]);

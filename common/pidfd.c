@@ -156,8 +156,16 @@ int pidfd_ppid(int pidfd, pid_t pid, pid_t *ppid)
 
 int pidfd_pgid(int pidfd, pid_t pid, pid_t *pgid)
 {
-	/* PIDFD_GET_INFO has no process group: /proc, checked, on every kernel. */
-	return proc_ids_checked(pidfd, pid, NULL, pgid);
+	/* PIDFD_GET_INFO has no process group: getpgid(2), checked as /proc is (it numbers
+	 * PID as we do, which /proc does not in a PID namespace that kept its parent's). */
+	pid_t pg = getpgid(pid);
+
+	if (pg < 0 || !not_reaped(pidfd)) {
+		errno = ESRCH;
+		return -1;
+	}
+	*pgid = pg;
+	return 0;
 }
 
 bool pidfd_in_cgroup(int pidfd, pid_t pid, uint64_t cgid, const char *path)

@@ -293,6 +293,8 @@ static noreturn void ns_init(const struct spawn_req *req, int up, int sync)
 		close(sync);
 	}
 	inner.ns = NULL;
+	/* COMMAND's parent is us: the tool follows the stops we report. */
+	spawn_stops_followed(getenv(STOPS_FOLLOWED_ENV) != NULL);
 	/* The tool has put us in the group COMMAND is to join (from inside the namespace
 	 * its leader cannot be named): COMMAND inherits it. */
 	if (inner.pgrp == SPAWN_PGRP_JOIN)
@@ -698,4 +700,29 @@ _Noreturn void spawn_die(const char *cmd, const struct spawn_res *res)
 	}
 	errx(EXIT_TOOL_FAILURE, "cannot start '%s': %s: %s", cmd,
 	     spawn_stage_name(res->stage), strerror(res->err));
+}
+
+void spawn_stops_followed(bool follows)
+{
+	char pid[16];
+
+	if (!follows) {
+		unsetenv(STOPS_FOLLOWED_ENV);
+		return;
+	}
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	setenv(STOPS_FOLLOWED_ENV, pid, 1);
+}
+
+bool spawn_parent_follows_stops(void)
+{
+	const char *v = getenv(STOPS_FOLLOWED_ENV);
+	char *end;
+	long pid;
+
+	if (!v || !*v)
+		return false;
+	errno = 0;
+	pid = strtol(v, &end, 10);
+	return errno == 0 && !*end && pid > 0 && pid == (long)getppid();
 }

@@ -100,4 +100,17 @@ int spawn_kernel(const struct spawn_req *req, struct spawn_res *res, bool requir
  * for a failed execve, else 125 naming the stage that failed. */
 _Noreturn void spawn_die(const char *cmd, const struct spawn_res *res);
 
+/* Named in COMMAND's environment while its parent, one of the tools (or a keeper, or a
+ * PID namespace's init) follows COMMAND's job-control stops: that parent's pid, as COMMAND
+ * sees it. A tool whose COMMAND is another tool (`autokill autokill less`) is then a job
+ * a shell can continue although its parent shares its process group. */
+#define STOPS_FOLLOWED_ENV "AUTOKILL_STOPS_FOLLOWED_BY"
+
+/* Names us in STOPS_FOLLOWED_ENV for COMMAND when FOLLOWS, else removes the variable:
+ * inherited from a tool above, it names a process that is not COMMAND's parent. */
+void spawn_stops_followed(bool follows);
+
+/* Whether STOPS_FOLLOWED_ENV names our parent. */
+bool spawn_parent_follows_stops(void);
+
 #endif

@@ -48,9 +48,10 @@ static bool ignored(int sig)
 /* Whether a job-control shell can continue JOB (our process group now) once we stop: we
  * are in a session with a controlling terminal among fds 0-2; JOB is not the session
  * leader's own group (such a shell puts every job in a group of its own); and either we
- * lead JOB (the shell made us the job) or our parent is outside it (the shell of a
- * pipeline whose first command leads it). A parent inside JOB (make, a script) waits for
- * us and would not stop with us, and no `fg` would ever reach us. */
+ * lead JOB (the shell made us the job), or our parent is outside it (the shell of a
+ * pipeline whose first command leads it), or our parent is a tool that follows our stops
+ * (STOPS_FOLLOWED_ENV: `autokill autokill less`). Any other parent inside JOB (make, a
+ * script) waits for us and would not stop with us, and no `fg` would ever reach us. */
 static bool job_controlled(pid_t job)
 {
 	pid_t sid = getsid(0);
@@ -59,9 +60,13 @@ static bool job_controlled(pid_t job)
 	for (int fd = 0; fd <= 2; fd++)
 		if (isatty(fd) && tcgetsid(fd) == sid)
 			tty = true;
-	if (!tty || job == sid)
+	if (!tty)
 		return false;
-	return job == getpid() || getpgid(getppid()) != job;
+	/* The tool above knows whether a shell can continue the job; inside its PID
+	 * namespace the session and the job's group, led from outside, both read as 0. */
+	if (spawn_parent_follows_stops())
+		return true;
+	return job != sid && (job == getpid() || getpgid(getppid()) != job);
 }
 
 int supervise_signals(struct supervisor *sv, sigset_t *orig)
@@ -96,14 +101,33 @@ int supervise_signals(struct supervisor *sv, sigset_t *orig)
 	st->next_step = -1;
 	st->job_pgrp = getpgrp();
 	st->job_control = job_controlled(st->job_pgrp);
+	spawn_stops_followed(st->job_control);
 	return st->sfd < 0 ? -1 : 0;
 }
 
-/* A terminal among fds 0-2 whose foreground process group is PG, or -1. */
-static int tty_held_by(pid_t pg)
+/* Whether our job's group JOB is the foreground group of the terminal FD. JOB 0: it was
+ * made outside our PID namespace (a tool run in another's --contain=pidns), which names
+ * neither it nor any other group outside (tcgetpgrp gives 0 for both); /proc/self/stat,
+ * numbered as the namespace of its mount (the one above, unless remounted) numbers them,
+ * tells them apart, or says nothing (0): not the job's then, so never taken. */
+static bool job_holds(int fd, pid_t job)
+{
+	char buf[1024], *p;
+	long pgrp, tpgid;
+
+	if (job)
+		return tcgetpgrp(fd) == job;
+	if (read_text("/proc/self/stat", buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')) ||
+	    sscanf(p + 1, " %*c %*d %ld %*d %*d %ld", &pgrp, &tpgid) != 2)
+		return false;
+	return pgrp > 0 && tpgid == pgrp;
+}
+
+/* A terminal among fds 0-2 whose foreground process group is our job's, JOB, or -1. */
+static int tty_held_by(pid_t job)
 {
 	for (int fd = 0; fd <= 2; fd++)
-		if (isatty(fd) && tcgetpgrp(fd) == pg)
+		if (isatty(fd) && job_holds(fd, job))
 			return fd;
 	return -1;
 }
@@ -263,7 +287,7 @@ static bool hand_tty(struct supervise_state *st, bool start)
 	int fd = st->tty_fd >= 0 ? st->tty_fd : tty_held_by(job);
 
 	if (fd < 0 || !st->pgid || job == st->pgid || ignored(SIGINT) ||
-	    (!start && st->tty_fd < 0 && !st->job_control) || tcgetpgrp(fd) != job ||
+	    (!start && st->tty_fd < 0 && !st->job_control) || !job_holds(fd, job) ||
 	    tcsetpgrp(fd, st->pgid) < 0)
 		return false;
 	st->tty_fd = fd;
@@ -422,10 +446,26 @@ static bool tree_left(const struct supervise_config *cfg, const struct supervise
 
 void supervise_restore_tty(const struct supervise_state *st)
 {
+	pid_t job = job_pgrp(st), pg;
+
 	/* The group we gave the terminal to: in a PID namespace COMMAND's pid (cfg->pid) is its
 	 * init's, which never was the group. */
-	if (st->tty_fd >= 0 && st->pgid && tcgetpgrp(st->tty_fd) == st->pgid)
-		tcsetpgrp(st->tty_fd, job_pgrp(st));
+	if (st->tty_fd >= 0 && st->pgid && tcgetpgrp(st->tty_fd) == st->pgid) {
+		tcsetpgrp(st->tty_fd, job);
+		return;
+	}
+	/* Or a group with no process left, which a tool in our PID namespace gave it and could
+	 * not give back (it cannot name our job's group, see job_holds): the job's again, as
+	 * a shell takes it back from a job that ended. kill(2) with signal 0 sends nothing;
+	 * ESRCH says the group is empty. */
+	if (!st->pgid || !job)
+		return;
+	for (int fd = 0; fd <= 2; fd++)
+		if (isatty(fd) && tcgetsid(fd) == getsid(0) && (pg = tcgetpgrp(fd)) > 0 &&
+		    pg != job && kill(-pg, 0) < 0 && errno == ESRCH) {
+			tcsetpgrp(fd, job);
+			return;
+		}
 }
 
 static void signal_record(const struct supervise_config *cfg, const struct supervise_state *st,

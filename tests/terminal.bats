@@ -297,3 +297,71 @@ EOF
 		read_after_fg "$tool" -m $tool --contain=pidns sh -c "read line; echo \"got:\$line\""
 	done
 }
+
+# A tool whose COMMAND is another tool: the inner one's parent shares its group, which by
+# itself would make it a job nobody can continue (as under make); the outer one names
+# itself in AUTOKILL_STOPS_FOLLOWED_BY, so the inner follows COMMAND's stops up the chain.
+# With --contain=pidns outside, the inner one cannot name its job's group (0 in the
+# namespace): it must still hand the terminal on, and never take it from the shell.
+NESTED=("autokill autokill" "autokill --contain=subreaper autokill" "autoreap -w autokill"
+	"autokill autoreap -w" "autokill --contain=pidns autokill" "autokill --contain=pidns autoreap -w"
+	"autokill autokill --contain=pidns")
+
+# nested WORDS: WORDS with each tool's name made its path.
+nested() {
+	local w out=()
+	for w in $1; do
+		case $w in
+		autokill) out+=("$AK") ;;
+		autoreap) out+=("$AR") ;;
+		*) out+=("$w") ;;
+		esac
+	done
+	echo "${out[*]}"
+}
+
+@test "a tool run by a tool: Ctrl-Z stops the job, fg resumes it (leader and pipeline)" {
+	local pidns=
+	[[ $($AK --features | grep '^contain=') == contain=pidns ]] || pidns=no
+	for t in "${NESTED[@]}"; do
+		[[ $pidns && $t == *pidns* ]] && continue
+		rm -f "$T/ready"
+		# shellcheck disable=SC2046 # the tools' words
+		ctrl_z_fg "$H/ptyjob" $(nested "$t")
+		rm -f "$T/ready"
+		# shellcheck disable=SC2046
+		ctrl_z_fg "$H/ptyjob" -m $(nested "$t")
+	done
+}
+
+@test "a tool run by a tool, started in the background: TTIN stops it, fg resumes it" {
+	local pidns=
+	[[ $($AK --features | grep '^contain=') == contain=pidns ]] || pidns=no
+	for t in "${NESTED[@]}"; do
+		[[ $pidns && $t == *pidns* ]] && continue
+		# shellcheck disable=SC2046
+		read_after_fg "$t" $(nested "$t") sh -c "read line; echo \"got:\$line\""
+	done
+}
+
+@test "AUTOKILL_STOPS_FOLLOWED_BY names the tool to COMMAND only when it follows stops" {
+	# In a terminal's job: COMMAND's parent, for both tools.
+	for tool in "$AK" "$AR -w"; do
+		run "$H/ptyjob" $tool sh -c 'echo "$AUTOKILL_STOPS_FOLLOWED_BY:$PPID" >"$0"' "$T/f" <<EOF
+exit
+EOF
+		assert_success
+		[[ $(cat "$T/f") =~ ^([0-9]+):([0-9]+)$ ]]
+		assert_equal "$tool: ${BASH_REMATCH[1]}" "$tool: ${BASH_REMATCH[2]}"
+	done
+	# Without a terminal, handed off, fire-and-forget: removed, a stale value too.
+	export AUTOKILL_STOPS_FOLLOWED_BY=$$
+	run "$AK" sh -c 'echo "follower:${AUTOKILL_STOPS_FOLLOWED_BY-unset}"' </dev/null
+	assert_output "follower:unset"
+	run "$AR" -w sh -c 'echo "follower:${AUTOKILL_STOPS_FOLLOWED_BY-unset}"' </dev/null
+	assert_output "follower:unset"
+	run "$H/subreaper" -w -r "$T/rep" "$AK" --pidfd-fd=5 sh -c 'echo "follower:${AUTOKILL_STOPS_FOLLOWED_BY-unset}"' \; true
+	assert_output "follower:unset"
+	run "$H/subreaper" -w -r "$T/rep" "$AR" sh -c 'echo "follower:${AUTOKILL_STOPS_FOLLOWED_BY-unset}"'
+	assert_output "follower:unset"
+}
