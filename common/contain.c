@@ -312,14 +312,16 @@ struct send_arg {
 };
 
 /* SIG, then CONT (a stopped process acts on it); to one reached already, only the CONT
- * that a freeze of ours may owe it. */
+ * that a freeze of ours may owe it. Only after a signal that ends a process: a TSTP, TTIN
+ * or TTOU (a Ctrl-Z the holder relays to its keeper) would be undone by it, and a WINCH
+ * would wake a stopped job; neither froze anything. */
 static void send_with_cont(int pidfd, pid_t pid, void *arg)
 {
 	const struct send_arg *a = arg;
 
 	if (!reached_already(a->reached, pidfd, pid))
 		pidfd_kill(pidfd, a->sig);
-	if (a->sig != SIGKILL && a->sig != SIGSTOP && a->sig != SIGCONT)
+	if (a->sig != SIGKILL && a->sig != SIGSTOP && terminates(a->sig))
 		pidfd_kill(pidfd, SIGCONT);
 }
 
@@ -561,7 +563,8 @@ void cgroup_signal(const struct cgroup *cg, int sig, const struct reached *reach
 		}
 		if (!reached_already(reached, pfd, (pid_t)v))
 			pidfd_kill(pfd, sig);
-		if (sig != SIGKILL && sig != SIGSTOP)
+		/* As send_with_cont: not after a job-control stop, which it would undo. */
+		if (sig != SIGKILL && sig != SIGSTOP && terminates(sig))
 			pidfd_kill(pfd, SIGCONT);
 		close(pfd);
 	}

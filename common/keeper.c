@@ -23,8 +23,11 @@
 
 /* The keeper stopped (it follows COMMAND's job-control stops, when a job-control shell can
  * continue the job): stop too, with the same signal, so the shell sees the job stopped as
- * COMMAND did. The SIGCONT that resumes us is then read and passed on. A keeper stopped
- * with SIGSTOP by someone else is between them and the keeper. */
+ * COMMAND did, and continue the keeper once continued. Not when the SIGCONT that woke us
+ * is read: a Ctrl-Z typed at once after fg reaches us (the job's group has the terminal
+ * until the keeper hands it on) and its TSTP discards that SIGCONT, still pending here
+ * (signal(7)); the keeper would stay stopped, the job running. A keeper stopped with
+ * SIGSTOP by someone else is between them and the keeper. */
 static void follow_keeper_stop(int kfd)
 {
 	siginfo_t si;
@@ -39,6 +42,7 @@ static void follow_keeper_stop(int kfd)
 	raise(si.si_status);
 	sigprocmask(SIG_UNBLOCK, &one, NULL);
 	sigprocmask(SIG_BLOCK, &one, NULL);
+	ar_pidfd_send_signal(kfd, SIGCONT, 0);
 }
 
 static noreturn void mirror_keeper(int kfd)

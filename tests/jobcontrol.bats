@@ -103,3 +103,27 @@ load common
 	touch "$T/gate"
 	wait "$BG_PIDS" || true
 }
+
+# A TSTP sent to the tool (kill -TSTP, or a Ctrl-Z that reached the job's group before
+# the terminal went to COMMAND's, which a keeper's holder relays) stops COMMAND, whatever
+# reaches the rest of the tree; CONT to the tool resumes it. With subreaper and cgroup the
+# tree's CONT, meant to thaw a freeze of ours, once followed the TSTP and undid it.
+@test "TSTP sent to the tool stops COMMAND in every mode; CONT to the tool resumes it" {
+	local modes=(pgrp subreaper) c ak pid
+	[[ $($AK --features | grep '^contain=') == contain=pidns ]] && modes+=(pidns)
+	"$AK" --contain=cgroup true 2>/dev/null && modes+=(cgroup)
+	for c in "${modes[@]}"; do
+		rm -f "$T/ready" "$T/status"
+		"$AK" --contain=$c -g 0.1 --status-fd=3 "$H/sigrec" -r "$T/ready" "$T/log" 3>"$T/status" &
+		ak=$!
+		wait_for "[[ -e $T/ready ]]"
+		pid=$(grep -o '"pid":[0-9]*' "$T/status" | cut -d: -f2)
+		kill -TSTP "$ak"
+		wait_for "[[ \$(state_of $pid) == T ]]" || fail "$c: COMMAND not stopped"
+		kill -CONT "$ak"
+		wait_for "[[ \$(state_of $pid) == S ]]" || fail "$c: COMMAND not continued"
+		kill -KILL "$ak"
+		wait "$ak" || true
+		wait_for "ended $pid" || fail "$c: COMMAND left behind"
+	done
+}
