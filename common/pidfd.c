@@ -168,6 +168,15 @@ int pidfd_pgid(int pidfd, pid_t pid, pid_t *pgid)
 	return 0;
 }
 
+int pidfd_stopped(int pidfd, pid_t pid)
+{
+	char state;
+
+	if (!proc_is_ours() || proc_stat_ids(pid, NULL, NULL, &state) < 0 || !not_reaped(pidfd))
+		return -1;
+	return state == 'T';
+}
+
 bool pidfd_in_cgroup(int pidfd, pid_t pid, uint64_t cgid, const char *path)
 {
 	struct ar_pidfd_info info = {.mask = PIDFD_INFO_CGROUPID};

@@ -50,6 +50,10 @@ pid_t pidfd_pid(int pidfd);
 int pidfd_ppid(int pidfd, pid_t pid, pid_t *ppid);
 int pidfd_pgid(int pidfd, pid_t pid, pid_t *pgid);
 
+/* Whether it is stopped now (state T in /proc/PID/stat, read while the pidfd shows it was
+ * not reaped): 1, 0, or -1 when that cannot be told (/proc numbers pids otherwise). */
+int pidfd_stopped(int pidfd, pid_t pid);
+
 /* Whether it is a member of the cgroup v2 whose id (the directory's inode) is CGID, and
  * whose path below the hierarchy's root is PATH (for the /proc fallback). */
 bool pidfd_in_cgroup(int pidfd, pid_t pid, uint64_t cgid, const char *path);
